@@ -1,0 +1,81 @@
+import { decodeProtectedHeader, jwtVerify } from 'jose';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createTokenProvider } from './auth.js';
+
+const accessKey = 'ak-test';
+const secretKey = 'sk-test-secret';
+const secret = new TextEncoder().encode(secretKey);
+
+afterEach(() => {
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+});
+
+describe('JWT from an AccessKey/SecretKey pair', () => {
+  it('is an HS256 token whose claims and signature an independent verifier accepts', async () => {
+    vi.useFakeTimers({ now: new Date('2026-01-01T00:00:00Z') });
+    const now = Math.floor(Date.now() / 1000);
+    const token = await createTokenProvider({ accessKey, secretKey }).getToken();
+
+    expect(decodeProtectedHeader(token)).toEqual({ alg: 'HS256', typ: 'JWT' });
+    const { payload } = await jwtVerify(token, secret, { algorithms: ['HS256'], issuer: accessKey, currentDate: new Date() });
+    expect(payload).toEqual({ iss: accessKey, exp: now + 1800, nbf: now - 5 });
+  });
+
+  it('is refused by a verifier holding another secret', async () => {
+    const token = await createTokenProvider({ accessKey, secretKey }).getToken();
+    await expect(jwtVerify(token, new TextEncoder().encode('other'))).rejects.toThrow(/signature/);
+  });
+
+  it('signs once and serves the cached token, also to concurrent callers', async () => {
+    const sign = vi.spyOn(crypto.subtle, 'sign');
+    const provider = createTokenProvider({ accessKey, secretKey });
+    const tokens = await Promise.all([provider.getToken(), provider.getToken(), provider.getToken()]);
+    expect(await provider.getToken()).toBe(tokens[0]);
+    expect(new Set(tokens).size).toBe(1);
+    expect(sign).toHaveBeenCalledTimes(1);
+  });
+
+  it('re-signs ahead of expiry, not before', async () => {
+    vi.useFakeTimers({ now: new Date('2026-01-01T00:00:00Z') });
+    const provider = createTokenProvider({ accessKey, secretKey, tokenTtlSeconds: 1800, refreshAheadSeconds: 300 });
+    const first = await provider.getToken();
+
+    vi.advanceTimersByTime((1800 - 300) * 1000 - 1000);
+    expect(await provider.getToken()).toBe(first);
+
+    vi.advanceTimersByTime(1000);
+    const second = await provider.getToken();
+    expect(second).not.toBe(first);
+    const { payload } = await jwtVerify(second, secret, { currentDate: new Date() });
+    expect(payload.exp).toBe(Math.floor(Date.now() / 1000) + 1800);
+  });
+
+  it('re-signs after invalidate(), e.g. when the server says the token expired', async () => {
+    vi.useFakeTimers({ now: new Date('2026-01-01T00:00:00Z') });
+    const provider = createTokenProvider({ accessKey, secretKey });
+    const first = await provider.getToken();
+    vi.advanceTimersByTime(1000);
+    provider.invalidate();
+    expect(await provider.getToken()).not.toBe(first);
+  });
+
+  it('rejects incomplete or impossible settings with a message naming the field', () => {
+    expect(() => createTokenProvider({ accessKey: '', secretKey })).toThrow(/missing `accessKey`/);
+    expect(() => createTokenProvider({ accessKey, secretKey: '' })).toThrow(/missing `secretKey`/);
+    expect(() => createTokenProvider({ accessKey, secretKey, tokenTtlSeconds: 3 })).toThrow(/tokenTtlSeconds/);
+    expect(() => createTokenProvider({ accessKey, secretKey, refreshAheadSeconds: 1800 })).toThrow(
+      /refreshAheadSeconds must be an integer from 0 to tokenTtlSeconds - 1 \(1799\); got 1800/,
+    );
+  });
+});
+
+describe('API key', () => {
+  it('is sent as the bearer token unchanged', async () => {
+    await expect(createTokenProvider({ apiKey: ' key-123 ' }).getToken()).resolves.toBe('key-123');
+  });
+
+  it('must not be empty', () => {
+    expect(() => createTokenProvider({ apiKey: '  ' })).toThrow(/`apiKey` is empty/);
+  });
+});

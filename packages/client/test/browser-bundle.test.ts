@@ -1,0 +1,25 @@
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { describe, expect, it } from 'vitest';
+
+/** min+gzip budget of the browser entry, openapi-fetch included (issue 4 sets 6 kB for the full client). */
+const BUDGET_BYTES = 6 * 1024;
+
+describe('the browser entry', () => {
+  it('bundles for the browser without Node built-ins and stays within its size budget', async () => {
+    const result = await build({
+      entryPoints: [new URL('../src/index.ts', import.meta.url).pathname],
+      bundle: true,
+      minify: true,
+      format: 'esm',
+      platform: 'browser',
+      target: 'es2022',
+      write: false,
+      logLevel: 'silent',
+    });
+    const code = result.outputFiles[0]?.contents ?? new Uint8Array();
+    const gzipped = gzipSync(code).byteLength;
+    console.log(`browser bundle: ${code.byteLength} B min, ${gzipped} B min+gzip (budget ${BUDGET_BYTES} B)`);
+    expect(gzipped).toBeLessThanOrEqual(BUDGET_BYTES);
+  });
+});
