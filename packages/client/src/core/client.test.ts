@@ -1,6 +1,6 @@
 import { jwtVerify } from 'jose';
 import { describe, expect, it, vi } from 'vitest';
-import { createKlingClient, KLING_SERVERS, parseRetryAfter } from './client.js';
+import { createBaseClient as createKlingClient, KLING_SERVERS, parseRetryAfter } from './client.js';
 import { KlingApiError } from './errors.js';
 
 type Answer = { status?: number; body: unknown; headers?: Record<string, string> };
@@ -72,7 +72,7 @@ describe('createKlingClient', () => {
 
   it('rejects code != 0 on HTTP 200 with a KlingApiError', async () => {
     const { fetch } = scriptedFetch({ body: { code: 1303, message: 'parallel task over resource pack limit', request_id: 'r-1' } });
-    const client = createKlingClient({ ...credentials, fetch });
+    const client = createKlingClient({ ...credentials, fetch, maxRetries: 0 });
     const error = await client
       .POST('/v1/images/generations', { body: { prompt: 'a red fox' } })
       .catch((e: unknown) => e);
@@ -100,7 +100,7 @@ describe('createKlingClient', () => {
 
   it('rejects a non-JSON gateway error by HTTP status', async () => {
     const { fetch } = scriptedFetch({ status: 502, body: '<html>Bad Gateway</html>' });
-    const client = createKlingClient({ ...credentials, fetch });
+    const client = createKlingClient({ ...credentials, fetch, maxRetries: 0 });
     await expect(client.GET('/v1/images/generations', {})).rejects.toMatchObject({
       httpStatus: 502,
       code: undefined,

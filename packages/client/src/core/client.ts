@@ -1,7 +1,8 @@
 import createClient, { type Client, type ClientOptions } from 'openapi-fetch';
 import type { paths } from '../generated/schema.js';
 import { createTokenProvider, type KlingCredentials, type TokenProvider } from './auth.js';
-import { KlingApiError } from './errors.js';
+import { KlingApiError, KlingConnectionError } from './errors.js';
+import { abortError, backoffDelay, DEFAULT_RETRY, isRetryable, type RetryOptions, sleep } from './retry.js';
 
 /** The hosts the platform serves the API from. */
 export const KLING_SERVERS = {
@@ -13,28 +14,63 @@ export const KLING_SERVERS = {
   legacy: 'https://api.klingai.com',
 } as const;
 
-export type KlingClientOptions = KlingCredentials & {
-  /** API origin; default {@link KLING_SERVERS.singapore}. Point it at a mock server in tests. */
-  baseUrl?: string;
-  /** A WHATWG fetch, e.g. a mock server's in-process handler. Default: the global `fetch`. */
-  fetch?: (request: Request) => Promise<Response>;
-  /** Extra headers sent with every request. */
-  headers?: ClientOptions['headers'];
-};
+/** Receives the client's diagnostics (retries, re-signing); e.g. `console` or a pino/winston logger. */
+export interface KlingLogger {
+  debug(message: string, details?: Record<string, unknown>): void;
+  warn(message: string, details?: Record<string, unknown>): void;
+}
+
+/** Settings that can be given client-wide and overridden per call. */
+export interface RequestOptions extends RetryOptions {
+  /** Per-request timeout (one HTTP exchange, not a whole wait). Default 60 000 ms; 0 disables it. */
+  timeoutMs?: number;
+  /** Cancels the call, including any backoff wait. */
+  signal?: AbortSignal;
+}
+
+export type KlingClientOptions = KlingCredentials &
+  Omit<RequestOptions, 'signal'> & {
+    /** API origin; default {@link KLING_SERVERS.singapore}. Point it at a mock server in tests. */
+    baseUrl?: string;
+    /** A WHATWG fetch, e.g. a mock server's in-process handler. Default: the global `fetch`. */
+    fetch?: (request: Request) => Promise<Response>;
+    /** Extra headers sent with every request. */
+    headers?: ClientOptions['headers'];
+    logger?: KlingLogger;
+  };
+
+type RawClient = Client<paths>;
+type Sent = { data?: unknown; error?: unknown; response: Response };
+/** What a retry may assume about a request that got no clear answer. */
+export type Replay = 'safe' | 'rejected-only';
+
+/** Sends one operation with auth repair, timeout and retries; shared by the raw verbs and the workflows. */
+export interface Transport {
+  send<T extends Sent>(attempt: (signal: AbortSignal | undefined) => Promise<T>, replay: Replay, options?: RequestOptions): Promise<T>;
+  readonly raw: RawClient;
+  readonly logger: KlingLogger | undefined;
+}
 
 /**
- * The typed client for all six image operations. Calls resolve only on success (`code === 0`);
+ * The typed verbs for all six image operations. Calls resolve only on success (`code === 0`);
  * every non-success rejects with a {@link KlingApiError}, so `data` is the success envelope.
+ * GETs are retried on retryable failures; POSTs only when the server certainly rejected them
+ * (1302/1303), because a create that failed ambiguously may have made a task (see `tasks.create`).
  */
-export type KlingClient = Pick<Client<paths>, 'GET' | 'POST' | 'use' | 'eject'> & {
-  /** The credentials in use; exposed so helpers can share the cached token. */
+export type BaseClient = Pick<RawClient, 'GET' | 'POST' | 'use' | 'eject'> & {
+  /** The credentials in use. */
   readonly tokens: TokenProvider;
+  /** @internal Shared by the task workflows. */
+  readonly transport: Transport;
 };
 
 /** Codes the client cures itself by signing a fresh token and sending the request once more. */
 const RESIGN_CODES = new Set([1003, 1004]);
+/** Codes after which a create certainly made no task, so sending it again cannot bill twice. */
+const REJECTED_BEFORE_CREATE = new Set([1302, 1303]);
+const DEFAULT_TIMEOUT_MS = 60_000;
 
-export function createKlingClient(options: KlingClientOptions): KlingClient {
+export function createBaseClient(options: KlingClientOptions): BaseClient {
   const tokens = createTokenProvider(options);
   const raw = createClient<paths>({
     baseUrl: (options.baseUrl ?? KLING_SERVERS.singapore).replace(/\/+$/, ''),
@@ -47,24 +83,69 @@ export function createKlingClient(options: KlingClientOptions): KlingClient {
       return request;
     },
   });
+  const defaults = resolveSettings({ ...DEFAULT_RETRY, timeoutMs: DEFAULT_TIMEOUT_MS }, options);
+  const { logger } = options;
 
-  type Sent = { data?: unknown; error?: unknown; response: Response };
-  const send = async (attempt: () => Promise<Sent>) => {
-    let result = await attempt();
-    if (RESIGN_CODES.has(businessCode(result.error) ?? -1)) {
-      tokens.invalidate();
-      result = await attempt();
-    }
-    return ensureSuccess(result);
+  const transport: Transport = {
+    raw,
+    logger,
+    async send(attempt, replay, callOptions = {}) {
+      const settings = resolveSettings(defaults, callOptions);
+      const { signal } = callOptions;
+      let resigned = false;
+      for (let retry = 0; ; retry++) {
+        try {
+          return ensureSuccess(await exchange(attempt, settings.timeoutMs, signal));
+        } catch (error) {
+          if (signal?.aborted) throw abortError(signal);
+          if (error instanceof KlingApiError && RESIGN_CODES.has(error.code ?? 0) && !resigned) {
+            resigned = true;
+            tokens.invalidate();
+            logger?.debug('kling: token rejected, signing a fresh one', { code: error.code });
+            retry--;
+            continue;
+          }
+          const mayReplay = replay === 'safe' || (error instanceof KlingApiError && REJECTED_BEFORE_CREATE.has(error.code ?? 0));
+          if (!mayReplay || !isRetryable(error) || retry >= settings.maxRetries) throw error;
+          const delay = backoffDelay(retry, settings, error instanceof KlingApiError ? error.retryAfterMs : undefined);
+          logger?.warn(`kling: retrying in ${Math.round(delay)} ms`, { retry: retry + 1, error: String(error) });
+          await sleep(delay, signal);
+        }
+      }
+    },
   };
 
   // Wrapping the two verbs (instead of a middleware that re-reads the body) keeps one JSON parse per call.
-  const GET = ((path: never, init: never) => send(() => raw.GET(path, init))) as Client<paths>['GET'];
-  const POST = ((path: never, init: never) => send(() => raw.POST(path, init))) as Client<paths>['POST'];
-  return { GET, POST, use: raw.use, eject: raw.eject, tokens };
+  const GET = ((path: never, init?: { signal?: AbortSignal }) =>
+    transport.send((signal) => raw.GET(path, { ...init, signal } as never), 'safe', { signal: init?.signal })) as RawClient['GET'];
+  const POST = ((path: never, init?: { signal?: AbortSignal }) =>
+    transport.send((signal) => raw.POST(path, { ...init, signal } as never), 'rejected-only', {
+      signal: init?.signal,
+    })) as RawClient['POST'];
+  return { GET, POST, use: raw.use, eject: raw.eject, tokens, transport };
 }
 
-function ensureSuccess<T extends { data?: unknown; error?: unknown; response: Response }>(result: T): T {
+/** One HTTP exchange under the per-request timeout; network failures become KlingConnectionError. */
+async function exchange<T>(
+  attempt: (signal: AbortSignal | undefined) => Promise<T>,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): Promise<T> {
+  const timeout = timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined;
+  const combined = timeout && signal ? AbortSignal.any([signal, timeout]) : (timeout ?? signal);
+  try {
+    return await attempt(combined);
+  } catch (error) {
+    if (signal?.aborted) throw abortError(signal);
+    if (timeout?.aborted) {
+      throw new KlingConnectionError(`No answer within ${timeoutMs} ms.`, { cause: error, timedOut: true });
+    }
+    if (error instanceof KlingApiError) throw error;
+    throw new KlingConnectionError(`Request failed before an answer arrived: ${String(error)}`, { cause: error });
+  }
+}
+
+function ensureSuccess<T extends Sent>(result: T): T {
   const { response } = result;
   const body = response.ok ? result.data : result.error;
   const code = businessCode(body);
@@ -93,4 +174,15 @@ export function parseRetryAfter(value: string | null): number | undefined {
   if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+type Settings = Required<Omit<RequestOptions, 'signal'>>;
+
+function resolveSettings(base: Settings, override: Omit<RequestOptions, 'signal'>): Settings {
+  return {
+    maxRetries: override.maxRetries ?? base.maxRetries,
+    baseDelayMs: override.baseDelayMs ?? base.baseDelayMs,
+    maxDelayMs: override.maxDelayMs ?? base.maxDelayMs,
+    timeoutMs: override.timeoutMs ?? base.timeoutMs,
+  };
 }

@@ -93,11 +93,16 @@ export interface KlingApiErrorInit {
   retryAfterMs?: number | undefined;
 }
 
+/** Base class of every error klingkit throws, for one `instanceof` check. */
+export class KlingError extends Error {
+  override readonly name: string = 'KlingError';
+}
+
 /**
  * A request the API answered with a non-success: a non-2xx status, or `code != 0` on HTTP 200.
  * `message` reads well in a log (code, status, server text, request id); `apiMessage` is the server text alone.
  */
-export class KlingApiError extends Error {
+export class KlingApiError extends KlingError {
   override readonly name = 'KlingApiError';
   readonly httpStatus: number;
   readonly apiMessage: string;
@@ -124,6 +129,25 @@ export class KlingApiError extends Error {
     this.body = init.body;
     this.retryAfterMs = init.retryAfterMs;
   }
+}
+
+/**
+ * The request never got an answer: DNS, refused connection, reset, or a per-request timeout. Whether the
+ * server acted on it is unknown, so only idempotent work may be resent blindly.
+ */
+export class KlingConnectionError extends KlingError {
+  override readonly name = 'KlingConnectionError';
+  readonly retryable = true;
+  readonly timedOut: boolean;
+  constructor(message: string, options: { cause?: unknown; timedOut?: boolean } = {}) {
+    super(message, { cause: options.cause });
+    this.timedOut = options.timedOut ?? false;
+  }
+}
+
+/** The caller's `AbortSignal` fired; nothing is retried after that. */
+export class KlingAbortError extends KlingError {
+  override readonly name = 'KlingAbortError';
 }
 
 export function isKlingApiError(value: unknown): value is KlingApiError {

@@ -1,0 +1,35 @@
+import { KlingError } from '../core/errors.js';
+
+interface TaskLike {
+  task_id: string;
+  task_status: string;
+  task_status_msg?: string;
+}
+
+/** The task ended with `task_status: failed`; `reason` is the platform's `task_status_msg`. */
+export class KlingTaskFailedError<Task extends TaskLike = TaskLike> extends KlingError {
+  override readonly name = 'KlingTaskFailedError';
+  readonly task: Task;
+  readonly taskId: string;
+  readonly reason: string;
+  constructor(task: Task) {
+    const reason = task.task_status_msg || 'no reason given';
+    super(`Kling task ${task.task_id} failed: ${reason}`);
+    this.task = task;
+    this.taskId = task.task_id;
+    this.reason = reason;
+  }
+}
+
+/** `waitForTask` gave up: the task had not ended within `timeoutMs`. It may still finish later. */
+export class KlingWaitTimeoutError extends KlingError {
+  override readonly name = 'KlingWaitTimeoutError';
+  readonly taskId: string;
+  /** The last status seen, to resume waiting or to report. */
+  readonly lastStatus: string | undefined;
+  constructor(taskId: string, timeoutMs: number, lastStatus: string | undefined) {
+    super(`Kling task ${taskId} did not finish within ${timeoutMs} ms (last status: ${lastStatus ?? 'unknown'}).`);
+    this.taskId = taskId;
+    this.lastStatus = lastStatus;
+  }
+}

@@ -1,0 +1,198 @@
+import { describe, expect, it, vi } from 'vitest';
+import { KlingApiError, KlingConnectionError } from '../core/errors.js';
+import { createKlingClient } from '../kling-client.js';
+import { KlingTaskFailedError, KlingWaitTimeoutError } from './task-errors.js';
+
+/** A tiny in-memory task API behind an injected fetch, with switchable faults, to unit-test the workflows. */
+function fakeApi() {
+  const tasks = new Map<string, Record<string, unknown>>();
+  const requests: { method: string; url: URL; body?: Record<string, unknown> }[] = [];
+  const faults: ('drop-after-create' | 'drop' | '5000' | '1303')[] = [];
+  let polls = 0;
+  let seq = 0;
+  const envelope = (data: unknown, code = 0, status = 200, message = 'SUCCEED') =>
+    Response.json({ code, message, request_id: `req-${requests.length}`, ...(code === 0 && { data }) }, { status });
+
+  const fetch = vi.fn(async (request: Request) => {
+    const url = new URL(request.url);
+    const body = request.method === 'POST' ? ((await request.json()) as Record<string, unknown>) : undefined;
+    requests.push({ method: request.method, url, ...(body && { body }) });
+    const fault = faults.shift();
+    if (fault === 'drop') throw new TypeError('fetch failed');
+    if (fault === '5000') return envelope(undefined, 5000, 500, 'internal error');
+    if (fault === '1303') return envelope(undefined, 1303, 429, 'parallel task over resource pack limit');
+    if (request.method === 'POST') {
+      const external = body?.external_task_id as string;
+      if ([...tasks.values()].some((t) => (t.task_info as { external_task_id: string }).external_task_id === external)) {
+        return envelope(undefined, 1201, 400, 'external_task_id already exists');
+      }
+      const task = {
+        task_id: `t${++seq}`,
+        task_status: 'submitted',
+        task_status_msg: '',
+        task_info: { external_task_id: external },
+        created_at: 1,
+        updated_at: 1,
+        prompt: body?.prompt,
+      };
+      tasks.set(task.task_id, task);
+      if (fault === 'drop-after-create') throw new TypeError('socket hang up');
+      return envelope(task);
+    }
+    const byExternal = url.searchParams.get('external_task_id');
+    if (byExternal) {
+      const found = [...tasks.values()].filter(
+        (t) => (t.task_info as { external_task_id: string }).external_task_id === byExternal,
+      );
+      return found.length ? envelope(found) : envelope(undefined, 1203, 404, 'task not found');
+    }
+    const id = url.pathname.split('/')[4];
+    if (id) {
+      const task = tasks.get(id);
+      if (!task) return envelope(undefined, 1203, 404, 'task not found');
+      polls++;
+      const ended = polls >= 3;
+      const failed = String(task.prompt).includes('[fail]');
+      Object.assign(task, {
+        task_status: ended ? (failed ? 'failed' : 'succeed') : 'processing',
+        updated_at: polls,
+        task_status_msg: ended && failed ? 'content policy' : '',
+        ...(ended && !failed && { task_result: { images: [{ index: 0, url: 'https://img/0.png' }] } }),
+      });
+      return envelope(task);
+    }
+    const pageNum = Number(url.searchParams.get('pageNum') ?? 1);
+    const pageSize = Number(url.searchParams.get('pageSize') ?? 30);
+    const all = [...tasks.values()].reverse();
+    return envelope(all.slice((pageNum - 1) * pageSize, pageNum * pageSize));
+  });
+  const client = createKlingClient({ apiKey: 'k', fetch, baseDelayMs: 1, maxDelayMs: 5 });
+  return { client, tasks, requests, faults, fetch };
+}
+
+const fast = { pollIntervalMs: 1, maxPollIntervalMs: 2 };
+
+describe('tasks.create', () => {
+  it('assigns an external_task_id when the caller gave none, and keeps a given one', async () => {
+    const { client, requests } = fakeApi();
+    await client.tasks.create('generations', { prompt: 'fox' });
+    await client.tasks.create('omni', { prompt: 'fox', external_task_id: 'mine' });
+    expect(requests[0]?.body?.external_task_id).toMatch(/^klingkit-[0-9a-f-]{36}$/);
+    expect(requests[1]?.body?.external_task_id).toBe('mine');
+    expect(requests[1]?.url.pathname).toBe('/v1/images/omni-image');
+  });
+
+  it('finds the task instead of creating it twice when the answer to a create was lost', async () => {
+    const { client, tasks, faults } = fakeApi();
+    faults.push('drop-after-create');
+    const created = await client.tasks.create('generations', { prompt: 'fox' });
+    expect(tasks.size).toBe(1);
+    expect(created.task_id).toBe('t1');
+  });
+
+  it('creates again after an ambiguous failure when the lookup shows no task', async () => {
+    const { client, tasks, faults, requests } = fakeApi();
+    faults.push('drop');
+    await client.tasks.create('generations', { prompt: 'fox' });
+    expect(tasks.size).toBe(1);
+    expect(requests.map((r) => r.method)).toEqual(['POST', 'GET', 'POST']);
+  });
+
+  it('retries a create the server rejected for concurrency (1303) and reports other 4xx at once', async () => {
+    const { client, tasks, faults } = fakeApi();
+    faults.push('1303', '1303');
+    await client.tasks.create('generations', { prompt: 'fox' });
+    expect(tasks.size).toBe(1);
+
+    const { client: other, fetch } = fakeApi();
+    await other.tasks.create('generations', { prompt: 'a', external_task_id: 'same' });
+    await expect(other.tasks.create('generations', { prompt: 'b', external_task_id: 'same' })).rejects.toMatchObject({
+      code: 1201,
+    });
+    expect(fetch).toHaveBeenCalledTimes(2);
+  });
+
+  it('gives up after maxRetries ambiguous failures with the last error', async () => {
+    const { client, faults } = fakeApi();
+    faults.push('5000', '5000', '5000');
+    const error = await client.tasks.create('generations', { prompt: 'fox' }, { maxRetries: 1 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KlingApiError);
+    expect((error as KlingApiError).code).toBe(5000);
+  });
+});
+
+describe('tasks.get', () => {
+  it('selects by task id or by external id, tolerating data as an array', async () => {
+    const { client } = fakeApi();
+    await client.tasks.create('generations', { prompt: 'fox', external_task_id: 'order-1' });
+    expect((await client.tasks.get('generations', 't1')).task_id).toBe('t1');
+    expect((await client.tasks.get('generations', { externalTaskId: 'order-1' })).task_id).toBe('t1');
+    await expect(client.tasks.get('generations', { externalTaskId: 'nope' })).rejects.toMatchObject({ code: 1203 });
+  });
+});
+
+describe('tasks.wait and tasks.generate', () => {
+  it('polls until the task ends and reports each change', async () => {
+    const { client } = fakeApi();
+    const { task_id } = await client.tasks.create('generations', { prompt: 'fox' });
+    const seen: string[] = [];
+    const task = await client.tasks.wait('generations', task_id, { ...fast, onProgress: (t) => seen.push(t.task_status) });
+    expect(task.task_status).toBe('succeed');
+    expect(seen).toEqual(['processing', 'processing', 'succeed']);
+  });
+
+  it('generate returns the images, and throws a typed error carrying task_status_msg on failure', async () => {
+    const { client } = fakeApi();
+    const { images } = await client.tasks.generate('generations', { prompt: 'fox' }, fast);
+    expect(images).toEqual([{ index: 0, url: 'https://img/0.png' }]);
+
+    const { client: failing } = fakeApi();
+    const error = await failing.tasks.generate('generations', { prompt: '[fail] fox' }, fast).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KlingTaskFailedError);
+    expect(error).toMatchObject({ reason: 'content policy', taskId: 't1' });
+  });
+
+  it('never polls forever: a timeout and an abort both end the wait with typed errors', async () => {
+    const { client } = fakeApi();
+    const { task_id } = await client.tasks.create('generations', { prompt: 'fox' });
+    await expect(client.tasks.wait('generations', task_id, { timeoutMs: 5, pollIntervalMs: 50 })).rejects.toBeInstanceOf(
+      KlingWaitTimeoutError,
+    );
+    const { client: other } = fakeApi();
+    const second = await other.tasks.create('generations', { prompt: 'fox' });
+    const controller = new AbortController();
+    const waiting = other.tasks.wait('generations', second.task_id, { pollIntervalMs: 10_000, signal: controller.signal });
+    setTimeout(() => controller.abort(), 5);
+    await expect(waiting).rejects.toMatchObject({ name: 'KlingAbortError' });
+  });
+
+  it('retries polls through network errors', async () => {
+    const { client, faults } = fakeApi();
+    const { task_id } = await client.tasks.create('generations', { prompt: 'fox' });
+    faults.push('drop');
+    await expect(client.tasks.wait('generations', task_id, fast)).resolves.toMatchObject({ task_status: 'succeed' });
+    faults.push('drop', 'drop', 'drop');
+    await expect(client.tasks.get('generations', task_id)).rejects.toBeInstanceOf(KlingConnectionError);
+  });
+});
+
+describe('tasks.list', () => {
+  it('walks pages until a short page, newest first', async () => {
+    const { client, requests } = fakeApi();
+    for (let i = 0; i < 5; i++) await client.tasks.create('generations', { prompt: `p${i}` });
+    const ids: string[] = [];
+    for await (const task of client.tasks.list('generations', { pageSize: 2 })) ids.push(task.task_id);
+    expect(ids).toEqual(['t5', 't4', 't3', 't2', 't1']);
+    expect(requests.filter((r) => r.method === 'GET').map((r) => r.url.searchParams.get('pageNum'))).toEqual(['1', '2', '3']);
+  });
+
+  it('stops at an empty page and validates its options', async () => {
+    const { client } = fakeApi();
+    for (let i = 0; i < 2; i++) await client.tasks.create('omni', { prompt: `p${i}` });
+    const pages = [];
+    for await (const page of client.tasks.list('omni', { pageSize: 2 }).pages()) pages.push(page.length);
+    expect(pages).toEqual([2]);
+    expect(() => client.tasks.list('omni', { pageSize: 501 })).toThrow('pageSize must be an integer from 1 to 500; got 501.');
+    await expect(client.tasks.list('omni').page(1001)).rejects.toThrow(/pageNum must be an integer from 1 to 1000/);
+  });
+});

@@ -1,0 +1,186 @@
+import type { RequestOptions, Transport } from '../core/client.js';
+import { KlingApiError, KlingConnectionError } from '../core/errors.js';
+import { backoffDelay, DEFAULT_RETRY, sleep } from '../core/retry.js';
+import type {
+  CreatedTask,
+  ImageGenerationCreateRequest,
+  ImageGenerationTask,
+  OmniImageCreateRequest,
+  OmniImageTask,
+  TaskResultImage,
+} from '../generated/schema.js';
+import { KlingTaskFailedError, KlingWaitTimeoutError } from './task-errors.js';
+
+/** The two task families of the image API and their request and task shapes. */
+export interface TaskFamilies {
+  generations: { request: ImageGenerationCreateRequest; task: ImageGenerationTask };
+  omni: { request: OmniImageCreateRequest; task: OmniImageTask };
+}
+export type TaskFamily = keyof TaskFamilies;
+export type TaskOf<F extends TaskFamily> = TaskFamilies[F]['task'];
+export type CreateRequestOf<F extends TaskFamily> = TaskFamilies[F]['request'];
+
+export const FAMILY_PATHS = { generations: '/v1/images/generations', omni: '/v1/images/omni-image' } as const;
+
+/** Select a task by the platform's id or by the `external_task_id` given at create. */
+export type TaskSelector = { taskId: string } | { externalTaskId: string };
+
+/** Options of a wait. Each poll uses the client's per-request timeout; `timeoutMs` here bounds the whole wait. */
+export interface WaitOptions extends Omit<RequestOptions, 'timeoutMs'> {
+  /** Give up after this long with a KlingWaitTimeoutError. Default 10 minutes. */
+  timeoutMs?: number;
+  /** First poll delay; later ones grow by half up to `maxPollIntervalMs`. Default 2000 ms. */
+  pollIntervalMs?: number;
+  /** Default 15 000 ms. */
+  maxPollIntervalMs?: number;
+  /** Called with each task state that differs from the last one seen. */
+  onProgress?: (task: { task_id: string; task_status: string; updated_at?: number }) => void;
+}
+
+export interface GenerateResult<F extends TaskFamily> {
+  task: TaskOf<F>;
+  /** The result images: `series_images` for an Omni series, `images` otherwise. */
+  images: TaskResultImage[];
+}
+
+export interface TaskWorkflows {
+  /**
+   * Creates a task, idempotently: an `external_task_id` is assigned when the request has none, and after an
+   * ambiguous failure (no answer, or 5xx) the task is looked up by that id before anything is sent again,
+   * so one call never makes two tasks.
+   */
+  create<F extends TaskFamily>(family: F, request: CreateRequestOf<F>, options?: RequestOptions): Promise<CreatedTask>;
+  /** One task by id or external id; tolerates `data` as an object or a one-element array. */
+  get<F extends TaskFamily>(family: F, selector: TaskSelector | string, options?: RequestOptions): Promise<TaskOf<F>>;
+  /** Polls until the task succeeds or fails; never forever. Resolves with the ended task, failed or not. */
+  wait<F extends TaskFamily>(family: F, selector: TaskSelector | string, options?: WaitOptions): Promise<TaskOf<F>>;
+  /** create + wait; rejects with KlingTaskFailedError when the task fails. */
+  generate<F extends TaskFamily>(family: F, request: CreateRequestOf<F>, options?: WaitOptions): Promise<GenerateResult<F>>;
+}
+
+const WAIT_DEFAULTS = { timeoutMs: 10 * 60_000, pollIntervalMs: 2000, maxPollIntervalMs: 15_000 };
+
+/** The variable-path calls below are checked by the family maps above, not by openapi-fetch's path literals. */
+type LooseVerb = (path: string, init: object) => Promise<{ data?: unknown; error?: unknown; response: Response }>;
+
+export function createTaskWorkflows(transport: Transport): TaskWorkflows {
+  const GET = transport.raw.GET as unknown as LooseVerb;
+  const POST = transport.raw.POST as unknown as LooseVerb;
+
+  const lookUp = async (family: TaskFamily, selector: TaskSelector, options?: RequestOptions) => {
+    const base = FAMILY_PATHS[family];
+    const result =
+      'taskId' in selector
+        ? await transport.send((signal) => GET(`${base}/{id}`, { params: { path: { id: selector.taskId } }, signal }), 'safe', options)
+        : await transport.send(
+            (signal) => GET(base, { params: { query: { external_task_id: selector.externalTaskId } }, signal }),
+            'safe',
+            options,
+          );
+    const data = (result.data as { data?: unknown }).data;
+    const task = Array.isArray(data) ? data[0] : data;
+    if (!task || typeof task !== 'object') {
+      throw new KlingApiError({
+        httpStatus: result.response.status,
+        code: 1203,
+        message: `no task matches ${JSON.stringify(selector)}`,
+        requestId: undefined,
+        body: result.data,
+      });
+    }
+    return task as { task_id: string; task_status: string };
+  };
+
+  const findByExternalId = async (family: TaskFamily, externalTaskId: string, options?: RequestOptions) => {
+    try {
+      return await lookUp(family, { externalTaskId }, options);
+    } catch (error) {
+      if (error instanceof KlingApiError && error.code === 1203) return undefined;
+      throw error;
+    }
+  };
+
+  const workflows: TaskWorkflows = {
+    async create(family, request, options = {}) {
+      const externalTaskId = request.external_task_id ?? `klingkit-${crypto.randomUUID()}`;
+      const body = { ...request, external_task_id: externalTaskId };
+      const maxRetries = options.maxRetries ?? DEFAULT_RETRY.maxRetries;
+      let ambiguous = false;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const result = await transport.send(
+            (signal) => POST(FAMILY_PATHS[family], { body, signal }),
+            'rejected-only',
+            options,
+          );
+          return (result.data as { data: CreatedTask }).data;
+        } catch (error) {
+          // After an ambiguous attempt, "external_task_id already used" means our own earlier attempt landed.
+          const duplicate = ambiguous && error instanceof KlingApiError && error.code === 1201;
+          const unclear = error instanceof KlingConnectionError || (error instanceof KlingApiError && error.httpStatus >= 500);
+          if (!duplicate && !unclear) throw error;
+          ambiguous = true;
+          const found = await findByExternalId(family, externalTaskId, options);
+          if (found) {
+            transport.logger?.debug('kling: create answered ambiguously, but the task exists', { externalTaskId });
+            return toCreatedTask(found);
+          }
+          if (duplicate || attempt >= maxRetries) throw error;
+          const retry = { ...DEFAULT_RETRY, ...pickDefined(options, ['maxRetries', 'baseDelayMs', 'maxDelayMs']) };
+          await sleep(backoffDelay(attempt, retry), options.signal);
+        }
+      }
+    },
+
+    get(family, selector, options) {
+      return lookUp(family, toSelector(selector), options) as Promise<TaskOf<typeof family>>;
+    },
+
+    async wait(family, selector, options = {}) {
+      const settings = { ...WAIT_DEFAULTS, ...pickDefined(options, ['timeoutMs', 'pollIntervalMs', 'maxPollIntervalMs']) };
+      const pollOptions = { ...options, timeoutMs: undefined };
+      const target = toSelector(selector);
+      const deadline = Date.now() + settings.timeoutMs;
+      let interval = settings.pollIntervalMs;
+      let last: { task_id: string; task_status: string; updated_at?: number } | undefined;
+      for (;;) {
+        const task = (await lookUp(family, target, pollOptions)) as typeof last & object;
+        if (!last || last.task_status !== task.task_status || last.updated_at !== task.updated_at) options.onProgress?.(task);
+        last = task;
+        if (task.task_status === 'succeed' || task.task_status === 'failed') return task as TaskOf<typeof family>;
+        const remaining = deadline - Date.now();
+        if (remaining <= 0) {
+          throw new KlingWaitTimeoutError(task.task_id, settings.timeoutMs, task.task_status);
+        }
+        await sleep(Math.min(remaining, interval * (0.8 + Math.random() * 0.4)), options.signal);
+        interval = Math.min(settings.maxPollIntervalMs, interval * 1.5);
+      }
+    },
+
+    async generate(family, request, options = {}) {
+      const created = await workflows.create(family, request, { ...options, timeoutMs: undefined });
+      const task = await workflows.wait(family, { taskId: created.task_id }, options);
+      if (task.task_status === 'failed') throw new KlingTaskFailedError(task as typeof task & { task_id: string });
+      const result = task.task_result as { images?: TaskResultImage[]; series_images?: TaskResultImage[] } | undefined;
+      const images = result?.series_images?.length ? result.series_images : (result?.images ?? []);
+      return { task, images };
+    },
+  };
+  return workflows;
+}
+
+function toSelector(selector: TaskSelector | string): TaskSelector {
+  return typeof selector === 'string' ? { taskId: selector } : selector;
+}
+
+function toCreatedTask(task: { task_id: string; task_status: string }): CreatedTask {
+  const { task_id, task_status, task_info, created_at, updated_at } = task as CreatedTask;
+  return { task_id, task_status, task_info, created_at, updated_at } as CreatedTask;
+}
+
+/** The given keys of `options` that are set, so spreading them over defaults never writes `undefined`. */
+function pickDefined<T extends object, K extends keyof T>(options: T, keys: K[]): Partial<Pick<T, K>> {
+  const picked: Partial<Pick<T, K>> = {};
+  for (const key of keys) if (options[key] !== undefined) picked[key] = options[key];
+  return picked;
+}
