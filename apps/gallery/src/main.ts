@@ -1,0 +1,133 @@
+import { createKlingClient, isKlingApiError, KlingTaskFailedError, type TaskFamily } from '@klingkit/client';
+import spec from '@klingkit/spec/openapi.json';
+
+/**
+ * The gallery talks to a Kling-compatible server from the browser. By default that is the mock server
+ * `pnpm gallery` starts; `?api=<origin>` points it elsewhere (the e2e test uses a random port).
+ * Signing JWTs in a browser exposes the secret key: fine for the mock's demo account, never for a real one.
+ */
+const params = new URLSearchParams(location.search);
+const baseUrl = params.get('api') ?? import.meta.env.VITE_KLING_BASE_URL ?? 'http://127.0.0.1:4010';
+const kling = createKlingClient({
+  baseUrl,
+  accessKey: import.meta.env.VITE_KLING_ACCESS_KEY ?? 'demo-access-key',
+  secretKey: import.meta.env.VITE_KLING_SECRET_KEY ?? 'demo-secret-key',
+});
+
+const form = document.querySelector<HTMLFormElement>('#prompt-form') as HTMLFormElement;
+const formError = document.querySelector('#form-error') as HTMLElement;
+const taskList = document.querySelector('#tasks') as HTMLElement;
+const imageGrid = document.querySelector('#images') as HTMLElement;
+(document.querySelector('#connection') as HTMLElement).textContent = `API: ${baseUrl}`;
+
+/** Form choices come from the spec's enums, so the page offers exactly what the API accepts. */
+type EnumSchema = { enum?: string[]; default?: string };
+const schemas = (spec as unknown as { components: { schemas: Record<string, { properties: Record<string, EnumSchema> }> } })
+  .components.schemas;
+const requestSchema = (family: TaskFamily) =>
+  schemas[family === 'omni' ? 'OmniImageCreateRequest' : 'ImageGenerationCreateRequest']?.properties ?? {};
+
+function fillSelect(name: string, schema: EnumSchema | undefined) {
+  const select = form.elements.namedItem(name) as HTMLSelectElement;
+  select.replaceChildren(
+    ...(schema?.enum ?? []).map((value) => new Option(value, value, value === schema?.default, value === schema?.default)),
+  );
+}
+
+function syncChoices() {
+  const family = (form.elements.namedItem('family') as HTMLSelectElement).value as TaskFamily;
+  const properties = requestSchema(family);
+  fillSelect('model', properties.model_name);
+  fillSelect('aspect_ratio', properties.aspect_ratio);
+  fillSelect('resolution', properties.resolution);
+  (form.elements.namedItem('result_type') as HTMLSelectElement).disabled = family !== 'omni';
+}
+form.elements.namedItem('family')?.addEventListener('change', syncChoices);
+syncChoices();
+
+/** Raw Base64 without the `data:` prefix, as the API requires. */
+function readAsBase64(file: File): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result).replace(/^data:[^,]*,/, ''));
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(file);
+  });
+}
+
+function taskRow(label: string): { update(status: string, detail?: string): void } {
+  const row = document.createElement('li');
+  const name = Object.assign(document.createElement('span'), { textContent: label });
+  const status = Object.assign(document.createElement('strong'), { textContent: 'sending' });
+  const detail = document.createElement('span');
+  row.append(name, status, detail);
+  taskList.prepend(row);
+  return {
+    update(next, text = '') {
+      status.textContent = next;
+      status.className = `status-${next}`;
+      detail.textContent = text;
+      row.dataset.status = next;
+    },
+  };
+}
+
+function showImages(prompt: string, images: { index?: number; url?: string; watermark_url?: string }[]) {
+  for (const image of images) {
+    if (!image.url) continue;
+    const figure = document.createElement('figure');
+    const img = Object.assign(document.createElement('img'), { src: image.url, alt: `${prompt} #${image.index ?? 0}` });
+    const caption = document.createElement('figcaption');
+    const link = Object.assign(document.createElement('a'), { href: image.url, download: '', textContent: 'download' });
+    caption.append(`#${image.index ?? 0}`, link);
+    figure.append(img, caption);
+    imageGrid.prepend(figure);
+  }
+}
+
+form.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  formError.textContent = '';
+  const data = new FormData(form);
+  const family = String(data.get('family')) as TaskFamily;
+  const prompt = String(data.get('prompt') ?? '').trim();
+  const count = Number(data.get('count'));
+  const series = family === 'omni' && data.get('result_type') === 'series';
+  const file = data.get('image');
+  const common = {
+    prompt,
+    model_name: String(data.get('model')),
+    aspect_ratio: String(data.get('aspect_ratio')),
+    resolution: String(data.get('resolution')),
+  };
+  const image = file instanceof File && file.size > 0 ? await readAsBase64(file) : undefined;
+  const row = taskRow(prompt.slice(0, 60));
+  try {
+    const onProgress = (task: { task_id: string; task_status: string }) => row.update(task.task_status, task.task_id);
+    const result =
+      family === 'omni'
+        ? await kling.tasks.generate(
+            'omni',
+            {
+              ...common,
+              ...(series ? { result_type: 'series', series_amount: count } : { n: count }),
+              ...(image && { image_list: [{ image }] }),
+            } as never,
+            { onProgress },
+          )
+        : await kling.tasks.generate('generations', { ...common, n: count, ...(image && { image }) } as never, {
+            onProgress,
+          });
+    row.update('succeed', result.task.task_id);
+    showImages(prompt, result.images);
+  } catch (error) {
+    const message =
+      error instanceof KlingTaskFailedError
+        ? `task failed: ${error.reason}`
+        : isKlingApiError(error)
+          ? `${error.code ?? error.httpStatus}: ${error.apiMessage} (request ${error.requestId ?? 'n/a'})`
+          : String(error);
+    row.update('failed', message);
+    formError.textContent = message;
+  }
+});
