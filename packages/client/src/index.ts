@@ -2,7 +2,7 @@ export type { ApiKeyCredentials, KeyPairCredentials, KlingCredentials, TokenProv
 export { createTokenProvider } from './core/auth.js';
 export type { KlingClientOptions, KlingLogger, RequestOptions } from './core/client.js';
 export { KLING_SERVERS } from './core/client.js';
-export type { KlingErrorCategory, KlingErrorCode, KlingErrorCodeInfo } from './core/errors.js';
+export type { KlingErrorCategory, KlingErrorCodeInfo } from './core/errors.js';
 export {
   describeErrorCode,
   isKlingApiError,

@@ -1,3 +1,5 @@
+import { checkInteger } from './options.js';
+
 /**
  * Bearer credentials for the Kling API: an HS256 JWT signed from an AccessKey/SecretKey pair, or an
  * opaque API key sent as is. Uses WebCrypto only, so it runs unchanged in Node >= 20.19 and browsers.
@@ -36,7 +38,7 @@ const NOT_BEFORE_SKEW_SECONDS = 5;
 export function createTokenProvider(credentials: KlingCredentials): TokenProvider {
   if ('apiKey' in credentials) {
     const apiKey = credentials.apiKey?.trim();
-    if (!apiKey) throw new TypeError('KlingClient: `apiKey` is empty; pass the API key from the Kling console.');
+    if (!apiKey) throw new TypeError('KlingClient: apiKey is empty');
     return { getToken: async () => apiKey, invalidate: () => {} };
   }
   return createJwtProvider(credentials);
@@ -45,21 +47,12 @@ export function createTokenProvider(credentials: KlingCredentials): TokenProvide
 function createJwtProvider(credentials: KeyPairCredentials): TokenProvider {
   const { accessKey, secretKey } = credentials;
   if (!accessKey || !secretKey) {
-    throw new TypeError(
-      'KlingClient: auth needs both `accessKey` and `secretKey` (or a single `apiKey`); ' +
-        `missing ${!accessKey ? '`accessKey`' : '`secretKey`'}.`,
-    );
+    throw new TypeError(`KlingClient: ${accessKey ? 'secretKey' : 'accessKey'} is missing (give both, or an apiKey)`);
   }
   const ttl = credentials.tokenTtlSeconds ?? DEFAULT_TTL_SECONDS;
   const refreshAhead = credentials.refreshAheadSeconds ?? DEFAULT_REFRESH_AHEAD_SECONDS;
-  if (!Number.isInteger(ttl) || ttl <= NOT_BEFORE_SKEW_SECONDS) {
-    throw new RangeError(`KlingClient: tokenTtlSeconds must be an integer above ${NOT_BEFORE_SKEW_SECONDS}; got ${ttl}.`);
-  }
-  if (!Number.isInteger(refreshAhead) || refreshAhead < 0 || refreshAhead >= ttl) {
-    throw new RangeError(
-      `KlingClient: refreshAheadSeconds must be an integer from 0 to tokenTtlSeconds - 1 (${ttl - 1}); got ${refreshAhead}.`,
-    );
-  }
+  checkInteger('tokenTtlSeconds', ttl, NOT_BEFORE_SKEW_SECONDS + 1, Number.MAX_SAFE_INTEGER);
+  checkInteger('refreshAheadSeconds', refreshAhead, 0, ttl - 1);
 
   let key: Promise<CryptoKey> | undefined;
   // The pending promise is cached too, so concurrent requests share one signature.

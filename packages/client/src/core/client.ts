@@ -2,6 +2,7 @@ import createClient, { type Client, type ClientOptions } from 'openapi-fetch';
 import type { paths } from '../generated/schema.js';
 import { createTokenProvider, type KlingCredentials, type TokenProvider } from './auth.js';
 import { KlingApiError, KlingConnectionError } from './errors.js';
+import { pickDefined } from './options.js';
 import { abortError, backoffDelay, DEFAULT_RETRY, isRetryable, type RetryOptions, sleep } from './retry.js';
 
 /** The hosts the platform serves the API from. */
@@ -116,12 +117,16 @@ export function createBaseClient(options: KlingClientOptions): BaseClient {
   };
 
   // Wrapping the two verbs (instead of a middleware that re-reads the body) keeps one JSON parse per call.
+  // openapi-fetch's verbs are generic over path literals; the wrappers only forward, so their own
+  // signatures are erased here and the public type is openapi-fetch's.
   const GET = ((path: never, init?: { signal?: AbortSignal }) =>
-    transport.send((signal) => raw.GET(path, { ...init, signal } as never), 'safe', { signal: init?.signal })) as RawClient['GET'];
+    transport.send((signal) => raw.GET(path, { ...init, signal } as never), 'safe', {
+      signal: init?.signal,
+    })) as unknown as RawClient['GET'];
   const POST = ((path: never, init?: { signal?: AbortSignal }) =>
     transport.send((signal) => raw.POST(path, { ...init, signal } as never), 'rejected-only', {
       signal: init?.signal,
-    })) as RawClient['POST'];
+    })) as unknown as RawClient['POST'];
   return { GET, POST, use: raw.use, eject: raw.eject, tokens, transport };
 }
 
@@ -177,12 +182,8 @@ export function parseRetryAfter(value: string | null): number | undefined {
 }
 
 type Settings = Required<Omit<RequestOptions, 'signal'>>;
+const SETTING_KEYS = ['maxRetries', 'baseDelayMs', 'maxDelayMs', 'timeoutMs'] as const;
 
 function resolveSettings(base: Settings, override: Omit<RequestOptions, 'signal'>): Settings {
-  return {
-    maxRetries: override.maxRetries ?? base.maxRetries,
-    baseDelayMs: override.baseDelayMs ?? base.baseDelayMs,
-    maxDelayMs: override.maxDelayMs ?? base.maxDelayMs,
-    timeoutMs: override.timeoutMs ?? base.timeoutMs,
-  };
+  return { ...base, ...pickDefined(override, SETTING_KEYS) };
 }

@@ -44,6 +44,6 @@ describe('KlingApiError', () => {
     expect(describeErrorCode(9999, 400)).toMatchObject({ category: 'params', retryable: false });
     expect(describeErrorCode(undefined, 418)).toMatchObject({ category: 'unknown', retryable: false });
     const error = new KlingApiError({ httpStatus: 502, code: undefined, message: '', requestId: undefined });
-    expect(error.message).toBe('Kling API error HTTP 502: HTTP 502 without a Kling error body');
+    expect(error.message).toBe('Kling API error HTTP 502: no message');
   });
 });

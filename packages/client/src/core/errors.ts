@@ -20,60 +20,60 @@ export interface KlingErrorCodeInfo {
   httpStatus: number;
   category: KlingErrorCategory;
   retryable: boolean;
-  meaning: string;
 }
+
+/**
+ * The HTTP status of every business code the platform documents (platform-facts.md). Each code's category
+ * follows from its status and number (see `categorize`); what it means is in the spec's error responses.
+ * Kept to numbers because this module ships in the browser bundle.
+ */
+const CODE_STATUS: Record<number, number> = {
+  // 1000 failed, 1001 header empty, 1002 header invalid, 1003 not yet valid, 1004 expired
+  1000: 401,
+  1001: 401,
+  1002: 401,
+  1003: 401,
+  1004: 401,
+  // 1100 account exception, 1101 arrears, 1102 resource pack used up; 1103 no permission
+  1100: 429,
+  1101: 429,
+  1102: 429,
+  1103: 403,
+  // 1200 invalid request, 1201 invalid parameter; 1202 invalid method, 1203 no such resource
+  1200: 400,
+  1201: 400,
+  1202: 404,
+  1203: 404,
+  // 1300 platform policy, 1301 content safety; 1302 too fast, 1303 concurrency; 1304 IP allow-list
+  1300: 400,
+  1301: 400,
+  1302: 429,
+  1303: 429,
+  1304: 429,
+  // 5000 internal error, 5001 maintenance, 5002 internal timeout
+  5000: 500,
+  5001: 503,
+  5002: 504,
+};
 
 /** Every business code the platform documents, with its HTTP status and whether a retry can help. */
-export const KLING_ERROR_CODES = {
-  1000: { httpStatus: 401, category: 'auth', retryable: false, meaning: 'authentication failed' },
-  1001: { httpStatus: 401, category: 'auth', retryable: false, meaning: 'Authorization header empty' },
-  1002: { httpStatus: 401, category: 'auth', retryable: false, meaning: 'Authorization header invalid' },
-  // 1003/1004 are cured by re-signing, which the client does itself; retrying the same token cannot help.
-  1003: { httpStatus: 401, category: 'auth', retryable: false, meaning: 'token not yet valid' },
-  1004: { httpStatus: 401, category: 'auth', retryable: false, meaning: 'token expired' },
-  1100: { httpStatus: 429, category: 'account', retryable: false, meaning: 'account exception' },
-  1101: { httpStatus: 429, category: 'account', retryable: false, meaning: 'account in arrears (post-paid)' },
-  1102: {
-    httpStatus: 429,
-    category: 'account',
-    retryable: false,
-    meaning: 'resource pack used up or expired (pre-paid)',
-  },
-  1103: { httpStatus: 403, category: 'permission', retryable: false, meaning: 'no permission for this endpoint or model' },
-  1200: { httpStatus: 400, category: 'params', retryable: false, meaning: 'invalid request parameters' },
-  1201: { httpStatus: 400, category: 'params', retryable: false, meaning: 'invalid parameter: wrong key or value' },
-  1202: { httpStatus: 404, category: 'not_found', retryable: false, meaning: 'invalid request method' },
-  1203: { httpStatus: 404, category: 'not_found', retryable: false, meaning: 'requested resource does not exist' },
-  1300: { httpStatus: 400, category: 'policy', retryable: false, meaning: 'platform policy triggered' },
-  1301: { httpStatus: 400, category: 'policy', retryable: false, meaning: 'content-safety policy triggered' },
-  1302: { httpStatus: 429, category: 'rate_limit', retryable: true, meaning: 'requests too fast (rate limit)' },
-  1303: {
-    httpStatus: 429,
-    category: 'rate_limit',
-    retryable: true,
-    meaning: 'concurrency over the resource-pack limit',
-  },
-  1304: { httpStatus: 429, category: 'policy', retryable: false, meaning: 'IP allow-list policy' },
-  5000: { httpStatus: 500, category: 'server', retryable: true, meaning: 'internal server error' },
-  5001: { httpStatus: 503, category: 'server', retryable: true, meaning: 'temporarily unavailable (maintenance)' },
-  5002: { httpStatus: 504, category: 'server', retryable: true, meaning: 'internal timeout (backlog)' },
-} as const satisfies Record<number, KlingErrorCodeInfo>;
+export const KLING_ERROR_CODES: Readonly<Record<number, KlingErrorCodeInfo>> = Object.fromEntries(
+  Object.entries(CODE_STATUS).map(([code, status]) => [code, describeErrorCode(Number(code), status)]),
+);
 
-export type KlingErrorCode = keyof typeof KLING_ERROR_CODES;
-
-/** Looks a code up; codes the platform adds later are classified by their HTTP status. */
+/** Classifies a code; codes the platform adds later are classified by their HTTP status. */
 export function describeErrorCode(code: number | undefined, httpStatus: number): KlingErrorCodeInfo {
-  const known = code === undefined ? undefined : (KLING_ERROR_CODES as Record<number, KlingErrorCodeInfo>)[code];
-  if (known) return known;
-  return {
-    httpStatus,
-    category: categoryForStatus(httpStatus),
-    retryable: httpStatus >= 500 || httpStatus === 408,
-    meaning: code === undefined ? `HTTP ${httpStatus} without a Kling error body` : `undocumented code ${code}`,
-  };
+  const status = (code !== undefined && CODE_STATUS[code]) || httpStatus;
+  const category = categorize(code, status);
+  // Only limits and server trouble pass; 1003/1004 are cured by re-signing, which the client does by itself.
+  return { httpStatus: status, category, retryable: category === 'rate_limit' || category === 'server' || status === 408 };
 }
 
-function categoryForStatus(status: number): KlingErrorCategory {
+function categorize(code: number | undefined, status: number): KlingErrorCategory {
+  // HTTP 429 and 400 are shared: the number tells account trouble (11xx) from limits (1302/1303) and policy (13xx).
+  if (code === 1302 || code === 1303) return 'rate_limit';
+  if (code !== undefined && code >= 1300 && code < 1400) return 'policy';
+  if (code !== undefined && code >= 1100 && code <= 1102) return 'account';
   if (status === 401) return 'auth';
   if (status === 403) return 'permission';
   if (status === 404) return 'not_found';
@@ -104,30 +104,33 @@ export class KlingError extends Error {
  */
 export class KlingApiError extends KlingError {
   override readonly name = 'KlingApiError';
-  readonly httpStatus: number;
-  readonly apiMessage: string;
+  // `declare` fields are set by Object.assign below: no per-field code in the browser bundle.
+  declare readonly httpStatus: number;
+  declare readonly apiMessage: string;
   /** The business code (`1201`, `1303`…); undefined when the body held none. */
-  readonly code: number | undefined;
-  readonly requestId: string | undefined;
-  readonly category: KlingErrorCategory;
+  declare readonly code: number | undefined;
+  declare readonly requestId: string | undefined;
+  declare readonly category: KlingErrorCategory;
   /** Whether the same request may succeed if sent again later (with backoff). */
-  readonly retryable: boolean;
-  readonly body: unknown;
-  readonly retryAfterMs: number | undefined;
+  declare readonly retryable: boolean;
+  declare readonly body: unknown;
+  declare readonly retryAfterMs: number | undefined;
 
   constructor(init: KlingApiErrorInit) {
     const info = describeErrorCode(init.code, init.httpStatus);
     const codePart = init.code === undefined ? `HTTP ${init.httpStatus}` : `${init.code} (HTTP ${init.httpStatus})`;
     const idPart = init.requestId ? ` [request_id ${init.requestId}]` : '';
-    super(`Kling API error ${codePart}: ${init.message || info.meaning}${idPart}`);
-    this.httpStatus = init.httpStatus;
-    this.apiMessage = init.message;
-    this.code = init.code;
-    this.requestId = init.requestId;
-    this.category = info.category;
-    this.retryable = info.retryable;
-    this.body = init.body;
-    this.retryAfterMs = init.retryAfterMs;
+    super(`Kling API error ${codePart}: ${init.message || 'no message'}${idPart}`);
+    Object.assign(this, {
+      httpStatus: init.httpStatus,
+      apiMessage: init.message,
+      code: init.code,
+      requestId: init.requestId,
+      category: info.category,
+      retryable: info.retryable,
+      body: init.body,
+      retryAfterMs: init.retryAfterMs,
+    });
   }
 }
 

@@ -1,3 +1,4 @@
+import { checkInteger } from '../core/options.js';
 import type { RequestOptions, Transport } from '../core/client.js';
 import { FAMILY_PATHS, type TaskFamily, type TaskOf } from './tasks.js';
 
@@ -22,12 +23,12 @@ export interface TaskList<F extends TaskFamily> extends AsyncIterable<TaskOf<F>>
 }
 
 export function listTasks<F extends TaskFamily>(transport: Transport, family: F, options: ListOptions = {}): TaskList<F> {
-  const pageSize = checkedInteger('pageSize', options.pageSize ?? 30, 1, 500);
-  const startPage = checkedInteger('startPage', options.startPage ?? 1, 1, MAX_PAGE_NUM);
+  const pageSize = checkInteger('pageSize', options.pageSize ?? 30, 1, 500);
+  const startPage = checkInteger('startPage', options.startPage ?? 1, 1, MAX_PAGE_NUM);
   const GET = transport.raw.GET as unknown as (path: string, init: object) => Promise<{ data?: unknown; response: Response }>;
 
   const page = async (pageNum: number): Promise<TaskOf<F>[]> => {
-    checkedInteger('pageNum', pageNum, 1, MAX_PAGE_NUM);
+    checkInteger('pageNum', pageNum, 1, MAX_PAGE_NUM);
     const result = await transport.send(
       (signal) => GET(FAMILY_PATHS[family], { params: { query: { pageNum, pageSize } }, signal }),
       'safe',
@@ -52,11 +53,4 @@ export function listTasks<F extends TaskFamily>(transport: Transport, family: F,
       for await (const tasks of pages()) yield* tasks;
     },
   };
-}
-
-function checkedInteger(name: string, value: number, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`${name} must be an integer from ${min} to ${max}; got ${value}.`);
-  }
-  return value;
 }

@@ -192,7 +192,7 @@ describe('tasks.list', () => {
     const pages = [];
     for await (const page of client.tasks.list('omni', { pageSize: 2 }).pages()) pages.push(page.length);
     expect(pages).toEqual([2]);
-    expect(() => client.tasks.list('omni', { pageSize: 501 })).toThrow('pageSize must be an integer from 1 to 500; got 501.');
+    expect(() => client.tasks.list('omni', { pageSize: 501 })).toThrow('pageSize must be an integer from 1 to 500; got 501');
     await expect(client.tasks.list('omni').page(1001)).rejects.toThrow(/pageNum must be an integer from 1 to 1000/);
   });
 });

@@ -1,5 +1,6 @@
 import type { RequestOptions, Transport } from '../core/client.js';
 import { KlingApiError, KlingConnectionError } from '../core/errors.js';
+import { pickDefined } from '../core/options.js';
 import { backoffDelay, DEFAULT_RETRY, sleep } from '../core/retry.js';
 import type {
   CreatedTask,
@@ -68,25 +69,16 @@ export function createTaskWorkflows(transport: Transport): TaskWorkflows {
   const POST = transport.raw.POST as unknown as LooseVerb;
 
   const lookUp = async (family: TaskFamily, selector: TaskSelector, options?: RequestOptions) => {
-    const base = FAMILY_PATHS[family];
-    const result =
-      'taskId' in selector
-        ? await transport.send((signal) => GET(`${base}/{id}`, { params: { path: { id: selector.taskId } }, signal }), 'safe', options)
-        : await transport.send(
-            (signal) => GET(base, { params: { query: { external_task_id: selector.externalTaskId } }, signal }),
-            'safe',
-            options,
-          );
+    const byId = 'taskId' in selector;
+    const init = byId
+      ? { params: { path: { id: selector.taskId } } }
+      : { params: { query: { external_task_id: selector.externalTaskId } } };
+    const path = `${FAMILY_PATHS[family]}${byId ? '/{id}' : ''}`;
+    const result = await transport.send((signal) => GET(path, { ...init, signal }), 'safe', options);
     const data = (result.data as { data?: unknown }).data;
     const task = Array.isArray(data) ? data[0] : data;
-    if (!task || typeof task !== 'object') {
-      throw new KlingApiError({
-        httpStatus: result.response.status,
-        code: 1203,
-        message: `no task matches ${JSON.stringify(selector)}`,
-        requestId: undefined,
-        body: result.data,
-      });
+    if (!task) {
+      throw new KlingApiError({ httpStatus: 404, code: 1203, message: 'task not found', requestId: undefined });
     }
     return task as { task_id: string; task_status: string };
   };
@@ -123,7 +115,7 @@ export function createTaskWorkflows(transport: Transport): TaskWorkflows {
           const found = await findByExternalId(family, externalTaskId, options);
           if (found) {
             transport.logger?.debug('kling: create answered ambiguously, but the task exists', { externalTaskId });
-            return toCreatedTask(found);
+            return found as CreatedTask;
           }
           if (duplicate || attempt >= maxRetries) throw error;
           const retry = { ...DEFAULT_RETRY, ...pickDefined(options, ['maxRetries', 'baseDelayMs', 'maxDelayMs']) };
@@ -173,14 +165,3 @@ function toSelector(selector: TaskSelector | string): TaskSelector {
   return typeof selector === 'string' ? { taskId: selector } : selector;
 }
 
-function toCreatedTask(task: { task_id: string; task_status: string }): CreatedTask {
-  const { task_id, task_status, task_info, created_at, updated_at } = task as CreatedTask;
-  return { task_id, task_status, task_info, created_at, updated_at } as CreatedTask;
-}
-
-/** The given keys of `options` that are set, so spreading them over defaults never writes `undefined`. */
-function pickDefined<T extends object, K extends keyof T>(options: T, keys: K[]): Partial<Pick<T, K>> {
-  const picked: Partial<Pick<T, K>> = {};
-  for (const key of keys) if (options[key] !== undefined) picked[key] = options[key];
-  return picked;
-}
