@@ -521,6 +521,18 @@ export interface components {
                 };
             };
         };
+        /** @description The request body is larger than the server accepts (code 1200). The platform documents no size limit of its own beyond 10 MB per image; servers and proxies in front of it, and the klingkit mock, enforce one. */
+        PayloadTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorResponse"] & {
+                    /** @enum {unknown} */
+                    code?: 1200;
+                };
+            };
+        };
     };
     parameters: {
         /** @description Page number, 1 to 1000. */
@@ -577,6 +589,7 @@ export type ResponseTooManyRequests = components['responses']['TooManyRequests']
 export type ResponseInternalServerError = components['responses']['InternalServerError'];
 export type ResponseServiceUnavailable = components['responses']['ServiceUnavailable'];
 export type ResponseGatewayTimeout = components['responses']['GatewayTimeout'];
+export type ResponsePayloadTooLarge = components['responses']['PayloadTooLarge'];
 export type ParameterPageNum = components['parameters']['PageNum'];
 export type ParameterPageSize = components['parameters']['PageSize'];
 export type ParameterExternalTaskIdQuery = components['parameters']['ExternalTaskIdQuery'];
@@ -649,6 +662,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -756,6 +770,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];

@@ -1,0 +1,76 @@
+export interface FaultOptions {
+  /** Added to every API answer, in real milliseconds. */
+  latencyMs?: number;
+  /** Share (0-1) of API requests answered with 500/5000, 503/5001 or 504/5002. */
+  serverErrorRate?: number;
+  /** Share (0-1) of API requests answered with 429/1302 or 429/1303. */
+  rateLimitRate?: number;
+  /**
+   * Share (0-1) of injected server errors on creates that happen after the task was made, the ambiguous
+   * case an idempotent client must survive. Default 0.5.
+   */
+  afterCreateShare?: number;
+  /** Seed of the fault sequence, so a failing run can be replayed. Default 1. */
+  seed?: number;
+}
+
+export type InjectedFault =
+  | { kind: 'server'; status: 500 | 503 | 504; code: 5000 | 5001 | 5002; afterCreate: boolean }
+  | { kind: 'rate'; code: 1302 | 1303 };
+
+const SERVER_FAULTS = [
+  { status: 500, code: 5000 },
+  { status: 503, code: 5001 },
+  { status: 504, code: 5002 },
+] as const;
+
+/** Off by default. Decides, from a seeded sequence, which API requests fail and how. */
+export function createFaultInjector(initial: FaultOptions = {}) {
+  let settings: FaultOptions = {};
+  let random = mulberry32(1);
+  const configure = (next: FaultOptions) => {
+    for (const key of ['serverErrorRate', 'rateLimitRate', 'afterCreateShare'] as const) {
+      const value = next[key];
+      if (value !== undefined && !(value >= 0 && value <= 1)) throw new RangeError(`faults.${key} must be from 0 to 1; got ${value}`);
+    }
+    settings = { ...settings, ...next };
+    if (next.seed !== undefined) random = mulberry32(next.seed);
+  };
+  configure(initial);
+
+  return {
+    configure,
+    get settings(): Readonly<FaultOptions> {
+      return settings;
+    },
+    get latencyMs() {
+      return settings.latencyMs ?? 0;
+    },
+    /** The fault for the next API request, if any. */
+    draw(): InjectedFault | undefined {
+      const { serverErrorRate = 0, rateLimitRate = 0 } = settings;
+      if (serverErrorRate === 0 && rateLimitRate === 0) return undefined;
+      const roll = random();
+      if (roll < serverErrorRate) {
+        const fault = SERVER_FAULTS[Math.floor(random() * SERVER_FAULTS.length)] ?? SERVER_FAULTS[0];
+        return { kind: 'server', ...fault, afterCreate: random() < (settings.afterCreateShare ?? 0.5) };
+      }
+      if (roll < serverErrorRate + rateLimitRate) return { kind: 'rate', code: random() < 0.5 ? 1302 : 1303 };
+      return undefined;
+    },
+  };
+}
+
+export type FaultInjector = ReturnType<typeof createFaultInjector>;
+
+/** A small, fast, seedable PRNG (mulberry32): the same seed replays the same faults. */
+function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

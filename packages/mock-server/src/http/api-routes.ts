@@ -1,0 +1,115 @@
+import type { MockContext } from '../mock-context.js';
+import { type TaskFamily, type TaskRecord, toCreatedTask, toTaskObject } from '../store/task-record.js';
+import type { RequestFamily } from '../validation/request-validator.js';
+import type { MockRequest, MockResponse } from './mock-request.js';
+
+const FAMILY_BY_SEGMENT: Record<string, TaskFamily> = { generations: 'generations', 'omni-image': 'omni' };
+
+/** Prompt markers that make a task fail or be refused, for testing failure paths without the controls. */
+export const PROMPT_MARKERS = {
+  fail: '[mock:fail]',
+  policy: '[mock:policy]',
+  reject: '[mock:reject]',
+} as const;
+
+/** The six operations of the spec, for one authenticated account. */
+export async function handleApi(context: MockContext, request: MockRequest, account: string): Promise<MockResponse> {
+  const match = /^\/v1\/images\/(generations|omni-image)(?:\/([^/]+))?$/.exec(request.path);
+  const family = match ? FAMILY_BY_SEGMENT[match[1] as string] : undefined;
+  if (!match || !family) return context.fail(1203, `Resource not found: ${request.path}`);
+  const id = match[2] === undefined ? undefined : decodeURIComponent(match[2]);
+  if (id === undefined && request.method === 'POST') return createTask(context, request, account, family);
+  if (request.method === 'GET') return id === undefined ? listTasks(context, request, account, family) : getTask(context, request, account, family, id);
+  return context.fail(1202, `Invalid request method: ${request.method} ${request.path}`);
+}
+
+async function createTask(context: MockContext, request: MockRequest, account: string, family: TaskFamily) {
+  const contentType = request.header('content-type') ?? '';
+  if (!/^application\/json\b/i.test(contentType)) {
+    return context.fail(1200, `Invalid request: Content-Type must be application/json; got ${JSON.stringify(contentType || '(none)')}`);
+  }
+  const raw = await request.body();
+  if (raw === undefined) {
+    return context.fail(1200, `Invalid request: body exceeds the mock's limit of ${context.options.maxBodyBytes} bytes`, 413);
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.toString('utf8'));
+  } catch (error) {
+    return context.fail(1200, `Invalid request: body is not valid JSON (${(error as Error).message})`);
+  }
+  const invalid = context.validator.checkCreate(family as RequestFamily, body);
+  if (invalid) return context.fail(invalid.code, invalid.message);
+
+  const fields = body as Record<string, unknown>;
+  const externalTaskId = typeof fields.external_task_id === 'string' ? fields.external_task_id : '';
+  if (externalTaskId) {
+    const existing = context.store.getByExternalId(account, externalTaskId);
+    if (existing) {
+      return context.fail(
+        1201,
+        `Invalid parameter external_task_id: ${JSON.stringify(externalTaskId)} is already used by task ${existing.taskId}; it must be unique per account`,
+      );
+    }
+  }
+  const callbackUrl = typeof fields.callback_url === 'string' ? fields.callback_url : undefined;
+  const refused = callbackUrl === undefined ? undefined : context.callbacks.refuse(callbackUrl);
+  if (refused) return context.fail(1201, `Invalid parameter callback_url: ${refused}`);
+  const prompt = String(fields.prompt);
+  if (prompt.includes(PROMPT_MARKERS.reject)) {
+    return context.fail(1301, 'Content security policy triggered: the prompt may contain sensitive content');
+  }
+
+  const resultType = fields.result_type === 'series' ? 'series' : 'single';
+  const imageCount = resultType === 'series' ? Number(fields.series_amount ?? 4) : Number(fields.n ?? 1);
+  const refusal = context.limits.reserve(account, imageCount);
+  if (refusal) return context.fail(refusal.code, refusal.message);
+
+  const now = context.clock.now();
+  const timings = context.timings;
+  const processingAt = now + timings.processingAfterMs;
+  const record: TaskRecord = {
+    family,
+    account,
+    taskId: context.nextTaskId(),
+    externalTaskId,
+    prompt,
+    aspectRatio: String(fields.aspect_ratio ?? (family === 'omni' ? 'auto' : '16:9')),
+    resolution: String(fields.resolution ?? '1k'),
+    resultType,
+    imageCount,
+    watermark: (fields.watermark_info as { enabled?: boolean } | undefined)?.enabled === true,
+    callbackUrl,
+    origin: context.originFor(request),
+    createdAt: now,
+    processingAt,
+    endsAt: processingAt + timings.processingMs + timings.perImageMs * (imageCount - 1),
+    outcome: context.plannedOutcome(prompt),
+    status: 'submitted',
+    updatedAt: now,
+    units: imageCount,
+  };
+  context.store.add(record);
+  context.lifecycle.start(record);
+  context.notify(record);
+  return context.succeed(toCreatedTask(record));
+}
+
+function getTask(context: MockContext, request: MockRequest, account: string, family: TaskFamily, id: string) {
+  // Second reading of the docs: an id that is no task_id of the account is tried as an external_task_id.
+  const record = context.store.get(account, id) ?? context.store.getByExternalId(account, id);
+  if (!record || record.family !== family) return context.fail(1203, `Task not found: ${id}`);
+  return context.succeed(toTaskObject(record, context.originFor(request)));
+}
+
+function listTasks(context: MockContext, request: MockRequest, account: string, family: TaskFamily) {
+  const query = context.validator.parseListQuery(request.query);
+  if ('code' in query) return context.fail(query.code, query.message);
+  if (query.externalTaskId !== undefined) {
+    const record = context.store.getByExternalId(account, query.externalTaskId);
+    if (!record || record.family !== family) return context.fail(1203, `Task not found: external_task_id ${query.externalTaskId}`);
+    return context.succeed([toTaskObject(record, context.originFor(request))]);
+  }
+  const page = context.store.list(account, family, query.pageNum, query.pageSize);
+  return context.succeed(page.map((record) => toTaskObject(record, context.originFor(request))));
+}

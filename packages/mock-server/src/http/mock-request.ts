@@ -1,0 +1,21 @@
+/**
+ * The mock's own request and response shapes. Both front doors (the WHATWG fetch handler and the node:http
+ * listener) convert to and from these, so the hot path builds no WHATWG Request/Response objects over HTTP.
+ */
+export interface MockRequest {
+  method: string;
+  /** Path without the query string. */
+  path: string;
+  query: URLSearchParams;
+  header(name: string): string | null;
+  /** The raw body, or `undefined` when it exceeded the size limit. */
+  body(): Promise<Buffer | undefined>;
+  /** `http://host:port` as the client reached the mock; result URLs are built on it. */
+  origin: string;
+}
+
+export interface MockResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string | Buffer;
+}

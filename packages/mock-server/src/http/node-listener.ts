@@ -1,0 +1,97 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { MockRequest, MockResponse } from './mock-request.js';
+
+export interface ListenOptions {
+  /** Default 0: a free port. */
+  port?: number;
+  /** Default 127.0.0.1: the mock is for this machine only unless asked otherwise. */
+  host?: string;
+}
+
+/** The HTTP door: node:http straight into the mock's own request shape (no WHATWG objects on the hot path). */
+export function createNodeListener(handle: (request: MockRequest) => Promise<MockResponse>, maxBodyBytes: number) {
+  let server: Server | undefined;
+
+  const listener = (incoming: IncomingMessage, outgoing: import('node:http').ServerResponse) => {
+    const url = incoming.url ?? '/';
+    const queryAt = url.indexOf('?');
+    let body: Promise<Buffer | undefined> | undefined;
+    const request: MockRequest = {
+      method: incoming.method ?? 'GET',
+      path: queryAt === -1 ? url : url.slice(0, queryAt),
+      query: new URLSearchParams(queryAt === -1 ? '' : url.slice(queryAt + 1)),
+      header(name) {
+        const value = incoming.headers[name.toLowerCase()];
+        return Array.isArray(value) ? value.join(', ') : (value ?? null);
+      },
+      body: () => {
+        body ??= readBody(incoming, maxBodyBytes);
+        return body;
+      },
+      origin: `http://${incoming.headers.host ?? 'localhost'}`,
+    };
+    handle(request).then(
+      (answer) => {
+        // An over-long body is left unread: close the connection instead of draining it.
+        const headers = answer.status === 413 ? { ...answer.headers, connection: 'close' } : answer.headers;
+        outgoing.writeHead(answer.status, headers);
+        outgoing.end(answer.body);
+      },
+      () => {
+        outgoing.writeHead(500, { 'content-type': 'application/json' });
+        outgoing.end('{"code":5000,"message":"Internal server error","request_id":""}');
+      },
+    );
+  };
+
+  return {
+    async listen(options: ListenOptions = {}): Promise<string> {
+      if (server) throw new Error('The mock server is already listening; close() it first.');
+      const host = options.host ?? '127.0.0.1';
+      const started = createServer({ maxHeaderSize: 64 * 1024 }, listener);
+      started.keepAliveTimeout = 5000;
+      await new Promise<void>((resolve, reject) => {
+        started.once('error', reject);
+        started.listen(options.port ?? 0, host, () => {
+          started.off('error', reject);
+          resolve();
+        });
+      });
+      server = started;
+      const { port } = started.address() as AddressInfo;
+      return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    },
+    /** Stops accepting, lets in-flight requests finish, then drops idle keep-alive connections. */
+    async close(): Promise<void> {
+      const closing = server;
+      server = undefined;
+      if (!closing) return;
+      await new Promise<void>((resolve) => {
+        closing.close(() => resolve());
+        closing.closeIdleConnections();
+      });
+    },
+  };
+}
+
+function readBody(incoming: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  const declared = Number(incoming.headers['content-length'] ?? 0);
+  if (declared > limit) return Promise.resolve(undefined);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    incoming.on('data', (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size > limit) {
+        incoming.removeAllListeners('data');
+        incoming.pause();
+        resolve(undefined);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    incoming.on('end', () => resolve(Buffer.concat(chunks)));
+    incoming.on('error', reject);
+  });
+}

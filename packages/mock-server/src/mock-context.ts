@@ -1,0 +1,37 @@
+import type { Authenticator } from './auth/authenticator.js';
+import type { CallbackDispatcher } from './callbacks/callback-dispatcher.js';
+import type { FaultInjector } from './faults/fault-injector.js';
+import type { MockRequest, MockResponse } from './http/mock-request.js';
+import type { ImageCache } from './images/image-cache.js';
+import type { Clock } from './lifecycle/clock.js';
+import type { TaskLifecycle } from './lifecycle/task-lifecycle.js';
+import type { Timings } from './lifecycle/timings.js';
+import type { AccountLimits } from './limits/account-limits.js';
+import type { TaskRecord } from './store/task-record.js';
+import type { TaskStore } from './store/task-store.js';
+import type { RequestValidator } from './validation/request-validator.js';
+
+/** The mock's parts, as the route handlers see them. Built once by createMockServer. */
+export interface MockContext {
+  options: { maxBodyBytes: number; retentionMs: number; publicUrl: string | undefined };
+  clock: Clock;
+  timings: Timings;
+  validator: RequestValidator;
+  authenticator: Authenticator;
+  store: TaskStore;
+  lifecycle: TaskLifecycle;
+  limits: AccountLimits;
+  callbacks: CallbackDispatcher;
+  faults: FaultInjector;
+  images: ImageCache;
+  nextTaskId(): string;
+  /** How the next created task ends, from prompt markers and `failNext`. */
+  plannedOutcome(prompt: string): TaskRecord['outcome'];
+  /** Sends the record's current state to its callback_url, if any. */
+  notify(record: TaskRecord): void;
+  /** The origin result URLs are built on: `publicUrl`, or how the client reached the mock. */
+  originFor(request: MockRequest): string;
+  succeed(data: unknown): MockResponse;
+  /** An error envelope with the status the spec declares for `code` (or `status` when given). */
+  fail(code: number, message: string, status?: number): MockResponse;
+}

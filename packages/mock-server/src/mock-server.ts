@@ -1,0 +1,267 @@
+import { type AccountId, createAuthenticator, DEMO_ACCOUNT, type KeyPairAccount } from './auth/authenticator.js';
+import { type CallbackDelivery, type CallbackOptions, createCallbackDispatcher } from './callbacks/callback-dispatcher.js';
+import { createFaultInjector, type FaultOptions } from './faults/fault-injector.js';
+import { handleApi, PROMPT_MARKERS } from './http/api-routes.js';
+import { handleControl } from './http/control-routes.js';
+import { failure, success } from './http/envelope.js';
+import { createFetchHandler } from './http/fetch-handler.js';
+import { handleImage } from './http/image-routes.js';
+import type { MockRequest, MockResponse } from './http/mock-request.js';
+import { createNodeListener, type ListenOptions } from './http/node-listener.js';
+import { createImageCache } from './images/image-cache.js';
+import { createClock } from './lifecycle/clock.js';
+import { createTaskLifecycle } from './lifecycle/task-lifecycle.js';
+import { TIMING_PROFILES, type TimingProfile, type Timings } from './lifecycle/timings.js';
+import { createAccountLimits, type LimitOptions } from './limits/account-limits.js';
+import type { MockContext } from './mock-context.js';
+import { type TaskFamily, type TaskRecord, toTaskObject } from './store/task-record.js';
+import { createTaskStore } from './store/task-store.js';
+import { createRequestValidator } from './validation/request-validator.js';
+import { errorStatuses, loadSpec } from './validation/spec.js';
+
+export interface MockServerOptions {
+  /** AccessKey/SecretKey pairs. With neither accounts nor API keys, the demo account exists. */
+  accounts?: KeyPairAccount[];
+  /** Opaque API keys accepted as bearer tokens. */
+  apiKeys?: string[];
+  /** Task timings: `fast` (default, for tests) or `realistic` (seconds, for demos). */
+  profile?: TimingProfile;
+  /** Overrides single timing values of the profile. */
+  timings?: Partial<Timings>;
+  limits?: LimitOptions;
+  faults?: FaultOptions;
+  callbacks?: CallbackOptions;
+  /** How long result URLs keep working after a task ends, in mock-clock ms. Default 30 days. */
+  retentionMs?: number;
+  /** Tasks kept in memory; past it the oldest ended tasks are forgotten. Default 200 000. */
+  maxTasks?: number;
+  /** Largest accepted request body. Default 64 MiB (ten 10 MB images as Base64 fit). */
+  maxBodyBytes?: number;
+  /** Rendered images kept in memory (LRU). Default 256. */
+  imageCacheSize?: number;
+  /** Origin for result URLs, e.g. behind a proxy; default: the origin each request came in on. */
+  publicUrl?: string;
+}
+
+/** A task as the controls show it: which account and family it belongs to, and its API object. */
+export interface InspectedTask {
+  account: AccountId;
+  family: TaskFamily;
+  task: ReturnType<typeof toTaskObject>;
+}
+
+export interface MockConfig {
+  timings: Timings;
+  limits: LimitOptions;
+  faults: FaultOptions;
+}
+
+/** Test controls, also served over HTTP under `/__mock/`. */
+export interface MockServerControls {
+  /** Forgets every task, delivery, slot and spent unit (accounts, config and the clock stay). */
+  reset(): void;
+  /** Every task (of one account, if given), newest last. */
+  tasks(account?: AccountId): InspectedTask[];
+  /** Every callback delivery attempt so far. */
+  callbacks(): readonly CallbackDelivery[];
+  /** Moves the mock clock forward: tasks progress, tokens expire, results reach their retention. */
+  advanceClock(ms: number): void;
+  now(): number;
+  config(): MockConfig;
+  configure(changes: { timings?: Partial<Timings>; limits?: LimitOptions; faults?: FaultOptions; profile?: TimingProfile }): void;
+  /** The next `count` created tasks fail with `message` (default: a generic failure). */
+  failNext(count?: number, message?: string): void;
+}
+
+export interface MockServer extends MockServerControls {
+  /** A WHATWG fetch handler: pass it as the client's `fetch` to test with no port and no network. */
+  fetch(request: Request): Promise<Response>;
+  /** Serves over HTTP (127.0.0.1 and a free port by default); resolves with the base URL. */
+  listen(options?: ListenOptions): Promise<string>;
+  /** Stops the HTTP server (in-flight requests finish) and every timer. */
+  close(): Promise<void>;
+  /** Resolves when every queued callback delivery has finished. */
+  callbacksIdle(): Promise<void>;
+}
+
+const THIRTY_DAYS_MS = 30 * 24 * 60 * 60 * 1000;
+const CORS_HEADERS = {
+  'access-control-allow-origin': '*',
+  'access-control-expose-headers': 'retry-after',
+};
+const PREFLIGHT: MockResponse = {
+  status: 204,
+  headers: {
+    ...CORS_HEADERS,
+    'access-control-allow-methods': 'GET, POST, OPTIONS',
+    'access-control-allow-headers': 'authorization, content-type',
+    'access-control-max-age': '600',
+  },
+  body: '',
+};
+
+let shared: { validator: ReturnType<typeof createRequestValidator>; statuses: Map<number, number> } | undefined;
+
+/** Compiling the spec's schemas is the costly part of startup; every mock in a process shares the result. */
+function sharedSpecParts() {
+  if (!shared) {
+    const spec = loadSpec();
+    shared = { validator: createRequestValidator(spec), statuses: errorStatuses(spec) };
+  }
+  return shared;
+}
+
+/**
+ * A stateful mock of the Kling image API: validation from the spec, auth, task lifecycle, real images,
+ * callbacks, limits and faults. One core behind three doors: `fetch` (in-process), `listen` (HTTP) and the
+ * `kling-mock` CLI.
+ */
+export function createMockServer(options: MockServerOptions = {}): MockServer {
+  const { validator, statuses } = sharedSpecParts();
+  const clock = createClock();
+  const accounts = options.accounts ?? (options.apiKeys?.length ? [] : [DEMO_ACCOUNT]);
+  let timings = checkedTimings({ ...TIMING_PROFILES[options.profile ?? 'fast'], ...options.timings });
+  const store = createTaskStore(options.maxTasks ?? 200_000);
+  const limits = createAccountLimits(options.limits ?? {}, clock);
+  const callbacks = createCallbackDispatcher(options.callbacks);
+  const faults = createFaultInjector(options.faults);
+  const images = createImageCache(options.imageCacheSize ?? 256);
+  const failQueue: string[] = [];
+  let taskCounter = 0;
+
+  const context: MockContext = {
+    options: {
+      maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 * 1024,
+      retentionMs: options.retentionMs ?? THIRTY_DAYS_MS,
+      publicUrl: options.publicUrl?.replace(/\/+$/, ''),
+    },
+    clock,
+    get timings() {
+      return timings;
+    },
+    validator,
+    authenticator: createAuthenticator({ accounts, apiKeys: options.apiKeys ?? [], clock }),
+    store,
+    lifecycle: createTaskLifecycle({
+      clock,
+      onChange(record) {
+        if (record.status === 'succeed' || record.status === 'failed') {
+          limits.release(record.account, record.imageCount, record.status === 'failed');
+        }
+        context.notify(record);
+      },
+    }),
+    limits,
+    callbacks,
+    faults,
+    images,
+    nextTaskId: () => `86${String(++taskCounter).padStart(16, '0')}`,
+    plannedOutcome(prompt) {
+      if (prompt.includes(PROMPT_MARKERS.policy)) return { status: 'failed', message: 'Failure to pass the risk control system' };
+      if (prompt.includes(PROMPT_MARKERS.fail)) return { status: 'failed', message: `Task failed as requested by ${PROMPT_MARKERS.fail}` };
+      const queued = failQueue.shift();
+      return queued === undefined ? { status: 'succeed' } : { status: 'failed', message: queued };
+    },
+    notify(record: TaskRecord) {
+      if (record.callbackUrl) callbacks.dispatch(record.callbackUrl, toTaskObject(record, record.origin));
+    },
+    originFor: (request) => context.options.publicUrl ?? request.origin,
+    succeed: success,
+    fail: (code, message, status) => failure(status ?? statuses.get(code) ?? 500, code, message),
+  };
+
+  const controls: MockServerControls = {
+    reset() {
+      store.clear();
+      limits.reset();
+      callbacks.clear();
+      images.clear();
+      failQueue.length = 0;
+      context.lifecycle.stop();
+    },
+    tasks: (account) =>
+      store
+        .all()
+        .filter((record) => account === undefined || record.account === account)
+        .map((record) => ({ account: record.account, family: record.family, task: toTaskObject(record, record.origin) })),
+    callbacks: () => callbacks.deliveries(),
+    advanceClock(ms) {
+      clock.advance(ms);
+      context.lifecycle.tick();
+    },
+    now: () => clock.now(),
+    config: () => ({ timings, limits: { ...limits.settings }, faults: { ...faults.settings } }),
+    configure(changes) {
+      if (changes.profile !== undefined && !(changes.profile in TIMING_PROFILES)) {
+        throw new RangeError(`profile must be one of ${Object.keys(TIMING_PROFILES).join(', ')}; got ${changes.profile}`);
+      }
+      timings = checkedTimings({ ...timings, ...(changes.profile && TIMING_PROFILES[changes.profile]), ...changes.timings });
+      if (changes.limits) limits.configure(changes.limits);
+      if (changes.faults) faults.configure(changes.faults);
+    },
+    failNext(count = 1, message = 'Task failed as requested by the mock controls') {
+      if (!Number.isInteger(count) || count < 0) throw new RangeError(`failNext count must be a non-negative integer; got ${count}`);
+      for (let i = 0; i < count; i++) failQueue.push(message);
+    },
+  };
+
+  async function handle(request: MockRequest): Promise<MockResponse> {
+    try {
+      if (request.method === 'OPTIONS') return PREFLIGHT;
+      if (request.path.startsWith('/__mock/images/')) return withCors(handleImage(context, request));
+      if (request.path.startsWith('/__mock/')) return withCors(await handleControl(controls, request));
+      if (!request.path.startsWith('/v1/')) return withCors(context.fail(1203, `Resource not found: ${request.path}`));
+      context.lifecycle.tick();
+      return withCors(await handleApiWithFaults(request));
+    } catch {
+      // Never a stack trace, never a crash: whatever went wrong is the platform's 5000.
+      return withCors(context.fail(5000, 'Internal server error'));
+    }
+  }
+
+  async function handleApiWithFaults(request: MockRequest): Promise<MockResponse> {
+    if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
+    const fault = faults.draw();
+    if (fault?.kind === 'rate') {
+      const code = fault.code === 1303 && request.method !== 'POST' ? 1302 : fault.code;
+      return failure(429, code, `${code === 1303 ? 'parallel task over resource pack limit' : 'Requests too fast'} (injected fault)`, {
+        'retry-after': '1',
+      });
+    }
+    const serverFault = fault?.kind === 'server' ? fault : undefined;
+    const injectServerFault = () =>
+      failure(serverFault?.status ?? 500, serverFault?.code ?? 5000, 'Internal server error (injected fault)');
+    if (serverFault && !(serverFault.afterCreate && request.method === 'POST')) return injectServerFault();
+
+    const auth = await context.authenticator.authenticate(request.header('authorization'));
+    if (!auth.ok) return context.fail(auth.code, auth.message);
+    const limited = limits.checkRate(auth.account);
+    if (limited) return context.fail(limited.code, limited.message);
+    const response = await handleApi(context, request, auth.account);
+    // The ambiguous case: the task exists, but the client is told the create failed.
+    return serverFault && response.status === 200 ? injectServerFault() : response;
+  }
+
+  const node = createNodeListener(handle, context.options.maxBodyBytes);
+  return {
+    ...controls,
+    fetch: createFetchHandler(handle, context.options.maxBodyBytes),
+    listen: node.listen,
+    async close() {
+      context.lifecycle.stop();
+      await node.close();
+    },
+    callbacksIdle: () => callbacks.idle(),
+  };
+}
+
+function checkedTimings(timings: Timings): Timings {
+  for (const [key, value] of Object.entries(timings)) {
+    if (!Number.isFinite(value) || value < 0) throw new RangeError(`timings.${key} must be a finite number >= 0; got ${value}`);
+  }
+  return timings;
+}
+
+function withCors(response: MockResponse): MockResponse {
+  return { ...response, headers: { ...response.headers, ...CORS_HEADERS } };
+}

@@ -1,0 +1,229 @@
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import { checkImageInput } from './image-input.js';
+import { type ImageConstraints, type KlingCheck, type KlingRule, type OpenApiDocument, resolveRef, type SchemaObject } from './spec.js';
+
+/** A refused request: the business code (1201, or a field's `x-kling-error-code`), the field, and why. */
+export interface ValidationFailure {
+  code: number;
+  field: string;
+  message: string;
+}
+
+export type RequestFamily = 'generations' | 'omni';
+// ajv-formats is CommonJS with a default export; under NodeNext its namespace arrives as `default`.
+const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
+
+const REQUEST_SCHEMAS: Record<RequestFamily, string> = {
+  generations: 'ImageGenerationCreateRequest',
+  omni: 'OmniImageCreateRequest',
+};
+const LIST_PARAMETERS = ['PageNum', 'PageSize', 'ExternalTaskIdQuery'];
+
+interface CompiledRequest {
+  validate: ValidateFunction;
+  schema: SchemaObject;
+  checks: KlingCheck[];
+  /** Paths of image inputs, `*` standing for every array item. */
+  images: { path: string[]; limits: ImageConstraints }[];
+}
+
+/**
+ * Validates create bodies and list queries against the bundled spec. Everything comes from the spec: the
+ * JSON Schemas (compiled once by Ajv), the messages of cross-field rules (`x-kling-rule`), the rules JSON
+ * Schema cannot express (`x-kling-checks`), image limits (`x-kling-image`) and error codes
+ * (`x-kling-error-code`). No rule is written here a second time.
+ */
+export function createRequestValidator(spec: OpenApiDocument) {
+  const ajv = new Ajv2020({ strict: false, allErrors: false, verbose: true });
+  addFormats(ajv);
+  ajv.addSchema(spec as object, 'openapi.json');
+  const compile = (pointer: string) => ajv.compile({ $ref: `openapi.json#${pointer}` });
+
+  const requests = {} as Record<RequestFamily, CompiledRequest>;
+  for (const [family, name] of Object.entries(REQUEST_SCHEMAS) as [RequestFamily, string][]) {
+    const schema = spec.components.schemas[name] as SchemaObject;
+    requests[family] = {
+      validate: compile(`/components/schemas/${name}`),
+      schema,
+      checks: schema['x-kling-checks'] ?? [],
+      images: findImageFields(spec, schema),
+    };
+  }
+  const parameters = LIST_PARAMETERS.map((name) => {
+    const parameter = spec.components.parameters[name] as { name: string; schema: SchemaObject };
+    return { name: parameter.name, schema: parameter.schema, validate: compile(`/components/parameters/${name}/schema`) };
+  });
+
+  return {
+    /** Checks a parsed create body; undefined when it is valid. */
+    checkCreate(family: RequestFamily, body: unknown): ValidationFailure | undefined {
+      const compiled = requests[family];
+      if (!compiled.validate(body)) return describeSchemaError(spec, compiled.schema, compiled.validate.errors ?? []);
+      const request = body as Record<string, unknown>;
+      for (const check of compiled.checks) {
+        const failure = runCheck(check, request);
+        if (failure) return failure;
+      }
+      for (const { path, limits } of compiled.images) {
+        for (const [field, value] of valuesAt(request, path)) {
+          if (typeof value !== 'string') continue;
+          const problem = checkImageInput(value, field, limits);
+          if (problem) return { code: 1201, ...problem };
+        }
+      }
+      return undefined;
+    },
+
+    /** Parses and checks the list query (pageNum, pageSize, external_task_id). */
+    parseListQuery(query: URLSearchParams): { pageNum: number; pageSize: number; externalTaskId?: string } | ValidationFailure {
+      const values: Record<string, unknown> = {};
+      for (const { name, schema, validate } of parameters) {
+        const raw = query.get(name);
+        const value = raw === null ? schema.default : schema.type === 'integer' && /^-?\d+$/.test(raw) ? Number(raw) : raw;
+        if (value === undefined) continue;
+        if (!validate(value)) {
+          const limits = [schema.minimum, schema.maximum].every((n) => n !== undefined)
+            ? `an integer from ${schema.minimum} to ${schema.maximum}`
+            : `a ${schema.type}`;
+          return { code: 1201, field: name, message: `Invalid query parameter ${name}: must be ${limits}; got ${JSON.stringify(raw)}` };
+        }
+        values[name] = value;
+      }
+      return {
+        pageNum: values.pageNum as number,
+        pageSize: values.pageSize as number,
+        ...(values.external_task_id !== undefined && { externalTaskId: values.external_task_id as string }),
+      };
+    },
+  };
+}
+
+export type RequestValidator = ReturnType<typeof createRequestValidator>;
+
+/** Turns Ajv's first error into the platform's answer, naming the field and what is allowed. */
+function describeSchemaError(spec: OpenApiDocument, root: SchemaObject, errors: ErrorObject[]): ValidationFailure {
+  const ruleError = errors.find((error) => /\/allOf\/\d+\//.test(error.schemaPath));
+  if (ruleError) {
+    const index = Number(/\/allOf\/(\d+)\//.exec(ruleError.schemaPath)?.[1]);
+    const rule = root.allOf?.[index]?.['x-kling-rule'] as KlingRule | undefined;
+    if (rule) return { code: 1201, field: rule.field, message: `Invalid parameter ${rule.field}: ${rule.message}` };
+  }
+  const error = errors[0] as ErrorObject;
+  const field = fieldName(error);
+  const got = `; got ${JSON.stringify(error.data)?.slice(0, 80)}`;
+  const params = error.params as Record<string, unknown>;
+  const propertySchema = topLevelProperty(spec, root, error.instancePath);
+  switch (error.keyword) {
+    case 'required':
+      return { code: 1201, field, message: `Missing required parameter ${field}` };
+    case 'additionalProperties': {
+      const allowed = Object.keys(resolveAt(spec, root, error.instancePath).properties ?? {}).join(', ');
+      return { code: 1201, field, message: `Unknown parameter ${field}; allowed parameters: ${allowed}` };
+    }
+    case 'enum': {
+      const allowed = (params.allowedValues as unknown[]).join(', ');
+      const code = propertySchema?.['x-kling-error-code'] ?? 1201;
+      const what = code === 1203 ? `${field} ${JSON.stringify(error.data)} does not exist` : `Invalid parameter ${field}`;
+      return { code, field, message: `${what}: must be one of ${allowed}${code === 1203 ? '' : got}` };
+    }
+    case 'type':
+      return { code: 1201, field, message: `Invalid parameter ${field}: must be ${params.type === 'integer' ? 'an integer' : `a ${params.type}`}${got}` };
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum': {
+      const schema = resolveAt(spec, root, error.instancePath);
+      return { code: 1201, field, message: `Invalid parameter ${field}: must be from ${schema.minimum} to ${schema.maximum}${got}` };
+    }
+    case 'minLength':
+    case 'maxLength': {
+      const schema = resolveAt(spec, root, error.instancePath);
+      const length = typeof error.data === 'string' ? error.data.length : 0;
+      return {
+        code: 1201,
+        field,
+        message: `Invalid parameter ${field}: length must be from ${schema.minLength ?? 0} to ${schema.maxLength} characters; got ${length}`,
+      };
+    }
+    case 'maxItems':
+    case 'minItems':
+      return { code: 1201, field, message: `Invalid parameter ${field}: ${error.message} (got ${(error.data as unknown[]).length})` };
+    default:
+      return { code: 1201, field, message: `Invalid parameter ${field}: ${error.message ?? 'is invalid'}${got}` };
+  }
+}
+
+/** `/image_list/0/image` -> `image_list[0].image`; missing and unknown properties name themselves. */
+function fieldName(error: ErrorObject): string {
+  const params = error.params as { missingProperty?: string; additionalProperty?: string };
+  const segments = error.instancePath.split('/').slice(1);
+  const extra = params.missingProperty ?? params.additionalProperty;
+  if (extra !== undefined) segments.push(extra);
+  return segments.reduce((name, segment) => (/^\d+$/.test(segment) ? `${name}[${segment}]` : name ? `${name}.${segment}` : segment), '') || 'body';
+}
+
+function topLevelProperty(spec: OpenApiDocument, root: SchemaObject, instancePath: string): SchemaObject | undefined {
+  const [first] = instancePath.split('/').slice(1);
+  const property = first === undefined ? undefined : root.properties?.[first];
+  return property && resolveRef(spec, property);
+}
+
+/** The schema that describes the value at `instancePath` (properties and array items only). */
+function resolveAt(spec: OpenApiDocument, root: SchemaObject, instancePath: string): SchemaObject {
+  let schema = root;
+  for (const segment of instancePath.split('/').slice(1)) {
+    const next = /^\d+$/.test(segment) ? schema.items : schema.properties?.[segment];
+    if (!next) break;
+    schema = resolveRef(spec, next);
+  }
+  return schema;
+}
+
+function findImageFields(spec: OpenApiDocument, schema: SchemaObject, path: string[] = []): CompiledRequest['images'] {
+  const found: CompiledRequest['images'] = [];
+  for (const [name, property] of Object.entries(schema.properties ?? {})) {
+    const resolved = resolveRef(spec, property);
+    const limits = resolved['x-kling-image'];
+    if (limits) found.push({ path: [...path, name], limits });
+    if (resolved.type === 'array' && resolved.items) {
+      found.push(...findImageFields(spec, resolveRef(spec, resolved.items), [...path, name, '*']));
+    } else if (resolved.type === 'object') {
+      found.push(...findImageFields(spec, resolved, [...path, name]));
+    }
+  }
+  return found;
+}
+
+/** Every value at `path` with its display name, expanding `*` over array items. */
+function valuesAt(value: unknown, path: string[], name = ''): [string, unknown][] {
+  if (path.length === 0) return [[name, value]];
+  const [head, ...rest] = path as [string, ...string[]];
+  if (head === '*') {
+    return Array.isArray(value) ? value.flatMap((item, i) => valuesAt(item, rest, `${name}[${i}]`)) : [];
+  }
+  if (typeof value !== 'object' || value === null || !(head in value)) return [];
+  return valuesAt((value as Record<string, unknown>)[head], rest, name ? `${name}.${head}` : head);
+}
+
+function runCheck(check: KlingCheck, request: Record<string, unknown>): ValidationFailure | undefined {
+  const fail = () => ({ code: 1201, field: check.field, message: `Invalid parameter ${check.field}: ${check.message}` });
+  if (check.kind === 'max-references') {
+    const count = check.fields.reduce((total, field) => {
+      const value = request[field];
+      return total + (Array.isArray(value) ? value.length : value === undefined ? 0 : 1);
+    }, 0);
+    return count > check.max ? { ...fail(), message: `${fail().message} (got ${count})` } : undefined;
+  }
+  const text = request[check.field];
+  const list = request[check.list];
+  const available = Array.isArray(list) ? list.length : 0;
+  if (typeof text !== 'string') return undefined;
+  for (const match of text.matchAll(new RegExp(`<<<${check.prefix}_(\\d+)>>>`, 'g'))) {
+    const index = Number(match[1]);
+    if (index < 1 || index > available) {
+      return { ...fail(), message: `${fail().message} (${match[0]} with ${available} item(s) in ${check.list})` };
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+/** The parts of the bundled OpenAPI document the mock reads. */
+export interface OpenApiDocument {
+  components: {
+    schemas: Record<string, SchemaObject>;
+    parameters: Record<string, { name: string; schema: SchemaObject }>;
+  };
+}
+
+export interface SchemaObject {
+  type?: string;
+  enum?: unknown[];
+  properties?: Record<string, SchemaObject>;
+  items?: SchemaObject;
+  $ref?: string;
+  'x-kling-error-code'?: number;
+  'x-kling-image'?: ImageConstraints;
+  'x-kling-checks'?: KlingCheck[];
+  allOf?: (SchemaObject & { 'x-kling-rule'?: KlingRule })[];
+  [keyword: string]: unknown;
+}
+
+/** A cross-field rule JSON Schema expresses; the mock only reads its message. */
+export interface KlingRule {
+  id: string;
+  field: string;
+  message: string;
+}
+
+/** A rule JSON Schema cannot express, evaluated by validation/checks.ts. */
+export type KlingCheck =
+  | { id: string; kind: 'max-references'; field: string; fields: string[]; max: number; message: string }
+  | { id: string; kind: 'template-references'; field: string; prefix: string; list: string; message: string };
+
+export interface ImageConstraints {
+  formats: string[];
+  maxBytes: number;
+  minSide: number;
+  minAspectRatio: number;
+  maxAspectRatio: number;
+  urlSchemes: string[];
+}
+
+let cached: OpenApiDocument | undefined;
+
+/** The bundled spec (`@klingkit/spec/openapi.json`), read once: the single source of every API rule. */
+export function loadSpec(): OpenApiDocument {
+  if (!cached) {
+    const path = createRequire(import.meta.url).resolve('@klingkit/spec/openapi.json');
+    cached = JSON.parse(readFileSync(path, 'utf8')) as OpenApiDocument;
+  }
+  return cached;
+}
+
+/** Follows a local `$ref` such as `#/components/schemas/ImageInput`. */
+export function resolveRef(spec: OpenApiDocument, schema: SchemaObject): SchemaObject {
+  if (!schema.$ref) return schema;
+  const path = schema.$ref.replace(/^#\//, '').split('/');
+  let node: unknown = spec;
+  for (const segment of path) node = (node as Record<string, unknown>)[segment];
+  return resolveRef(spec, node as SchemaObject);
+}
+
+/**
+ * Business code -> HTTP status, read from the error responses the spec declares (each lists the codes it
+ * may carry), so the mock answers every code with the status the spec documents for it.
+ */
+export function errorStatuses(spec: OpenApiDocument): Map<number, number> {
+  const statuses = new Map<number, number>();
+  const paths = (spec as unknown as { paths: Record<string, Record<string, { responses?: Record<string, SchemaObject> }>> })
+    .paths;
+  for (const item of Object.values(paths)) {
+    for (const operation of Object.values(item)) {
+      for (const [status, response] of Object.entries(operation.responses ?? {})) {
+        const resolved = resolveRef(spec, response) as { content?: Record<string, { schema?: SchemaObject }> };
+        const schema = resolved.content?.['application/json']?.schema;
+        for (const part of schema?.allOf ?? []) {
+          for (const code of (part.properties?.code?.enum as number[] | undefined) ?? []) statuses.set(code, Number(status));
+        }
+      }
+    }
+  }
+  return statuses;
+}
