@@ -19,14 +19,21 @@ const EMBEDDED_ORIGIN = 'http://kling-mock.embedded';
  * with no credentials it runs against the mock server in-process, so it works with no account and no network.
  */
 export function connect(env: NodeJS.ProcessEnv): Connection {
-  const { KLING_ACCESS_KEY: accessKey, KLING_SECRET_KEY: secretKey, KLING_API_KEY: apiKey, KLING_BASE_URL: baseUrl } = env;
+  const {
+    KLING_ACCESS_KEY: accessKey,
+    KLING_SECRET_KEY: secretKey,
+    KLING_API_KEY: apiKey,
+    KLING_BASE_URL: baseUrl,
+  } = env;
   if (Boolean(accessKey) !== Boolean(secretKey)) {
     throw new UsageError(
       `KLING_ACCESS_KEY and KLING_SECRET_KEY go together; only ${accessKey ? 'KLING_ACCESS_KEY' : 'KLING_SECRET_KEY'} is set.`,
     );
   }
   if (apiKey || accessKey) {
-    const credentials = apiKey ? { apiKey } : { accessKey: accessKey as string, secretKey: secretKey as string };
+    const credentials = apiKey
+      ? { apiKey }
+      : { accessKey: accessKey as string, secretKey: secretKey as string };
     const client = createKlingClient({ ...credentials, ...(baseUrl && { baseUrl }) });
     return {
       client,
@@ -46,7 +53,8 @@ export function connect(env: NodeJS.ProcessEnv): Connection {
   return {
     client,
     fetch: (request) => mock.fetch(request),
-    description: 'No KLING_ACCESS_KEY/KLING_SECRET_KEY or KLING_API_KEY set: using the embedded mock server (no account, no network).',
+    description:
+      'No KLING_ACCESS_KEY/KLING_SECRET_KEY or KLING_API_KEY set: using the embedded mock server (no account, no network).',
     close: () => mock.close(),
   };
 }

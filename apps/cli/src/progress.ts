@@ -6,13 +6,17 @@ export interface Progress {
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
-export function createProgress(stream: NodeJS.WritableStream & { isTTY?: boolean }, started = Date.now()): Progress {
+export function createProgress(
+  stream: NodeJS.WritableStream & { isTTY?: boolean },
+  started = Date.now(),
+): Progress {
   let last: { task_id: string; task_status: string } | undefined;
   const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
   if (!stream.isTTY) {
     return {
       update(task) {
-        if (task.task_status !== last?.task_status) stream.write(`${task.task_status} after ${elapsed()} (task ${task.task_id})\n`);
+        if (task.task_status !== last?.task_status)
+          stream.write(`${task.task_status} after ${elapsed()} (task ${task.task_id})\n`);
         last = task;
       },
       stop() {},
@@ -21,7 +25,9 @@ export function createProgress(stream: NodeJS.WritableStream & { isTTY?: boolean
   let frame = 0;
   const draw = () => {
     if (!last) return;
-    stream.write(`\r\x1b[2K${FRAMES[frame++ % FRAMES.length]} ${last.task_status.padEnd(10)} ${elapsed().padStart(7)}  task ${last.task_id}`);
+    stream.write(
+      `\r\x1b[2K${FRAMES[frame++ % FRAMES.length]} ${last.task_status.padEnd(10)} ${elapsed().padStart(7)}  task ${last.task_id}`,
+    );
   };
   const timer = setInterval(draw, 100);
   timer.unref();

@@ -20,7 +20,12 @@ server: no account, no network. KLING_BASE_URL picks the API host.
 Run \`kling-images <command> --help\` for a command's options.`;
 
 const COMMANDS = { generate, get, list } as const;
-const USAGES: Record<string, string> = { generate: generateUsage, get: getUsage, list: listUsage, mock: mockUsage };
+const USAGES: Record<string, string> = {
+  generate: generateUsage,
+  get: getUsage,
+  list: listUsage,
+  mock: mockUsage,
+};
 
 /** Runs one command line and returns the exit code: 0 done, 1 the API or task failed, 2 a usage error. */
 export async function run(argv: string[], io: CommandIo): Promise<number> {
@@ -31,7 +36,8 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   }
   try {
     if (command === 'mock') return await mock(args, io);
-    if (!(command in COMMANDS)) throw new UsageError(`Unknown command ${JSON.stringify(command)}; use generate, get, list or mock.`);
+    if (!(command in COMMANDS))
+      throw new UsageError(`Unknown command ${JSON.stringify(command)}; use generate, get, list or mock.`);
     return await COMMANDS[command as keyof typeof COMMANDS](args, io, () => connect(io.env));
   } catch (error) {
     return report(error, io, USAGES[command]);
@@ -50,7 +56,9 @@ function report(error: unknown, io: CommandIo, commandUsage: string | undefined)
     );
     return 1;
   }
-  io.stderr.write(`Error: ${error instanceof KlingError || error instanceof Error ? error.message : String(error)}\n`);
+  io.stderr.write(
+    `Error: ${error instanceof KlingError || error instanceof Error ? error.message : String(error)}\n`,
+  );
   return 1;
 }
 

@@ -5,7 +5,10 @@ interface ShownTask {
   created_at?: number;
   updated_at?: number;
   task_info?: { external_task_id?: string };
-  task_result?: { images?: { index?: number; url?: string }[]; series_images?: { index?: number; url?: string }[] };
+  task_result?: {
+    images?: { index?: number; url?: string }[];
+    series_images?: { index?: number; url?: string }[];
+  };
 }
 
 const time = (ms: number | undefined) => (ms === undefined ? '-' : new Date(ms).toISOString());

@@ -39,13 +39,24 @@ describe('kling-images generate', () => {
     expect(result.code).toBe(0);
     const files = (await readdir(out)).sort();
     expect(files).toHaveLength(2);
-    for (const file of files) expect([...(await readFile(join(out, file))).subarray(0, 4)]).toEqual(PNG_MAGIC);
+    for (const file of files)
+      expect([...(await readFile(join(out, file))).subarray(0, 4)]).toEqual(PNG_MAGIC);
     expect(result.out).toContain(join(out, files[0] as string));
   });
 
   it('prints machine-readable results with --json, including Omni series and watermarks', async () => {
     const out = join(dir, 'series');
-    const result = await cli(['generate', 'paper boat', '--omni', '--series', '3', '--watermark', '--json', '--out', out]);
+    const result = await cli([
+      'generate',
+      'paper boat',
+      '--omni',
+      '--series',
+      '3',
+      '--watermark',
+      '--json',
+      '--out',
+      out,
+    ]);
     expect(result.code).toBe(0);
     const parsed = JSON.parse(result.out) as { family: string; images: { variant: string }[] };
     expect(parsed.family).toBe('omni');
@@ -66,7 +77,10 @@ describe('kling-images generate', () => {
     [['generate'], 'generate needs a prompt'],
     [['generate', 'x', '--n', '10'], '--n must be a whole number from 1 to 9; got "10"'],
     [['generate', 'x', '--aspect', '5:4'], '--aspect 5:4 is not allowed for Image Generation; use one of: '],
-    [['generate', 'x', '--resolution', '4k'], '--resolution 4k is not allowed for Image Generation; use one of: 1k, 2k'],
+    [
+      ['generate', 'x', '--resolution', '4k'],
+      '--resolution 4k is not allowed for Image Generation; use one of: 1k, 2k',
+    ],
     [['generate', 'x', '--series', '3'], '--series needs --omni'],
     [['generate', 'x', '--omni', '--series', '12'], '--series must be a whole number from 2 to 9'],
     [['generate', 'x', '--model', 'kling-v9'], '--model kling-v9 is not allowed'],
@@ -79,7 +93,14 @@ describe('kling-images generate', () => {
   });
 
   it('prints the API error with code and request id, and exits 1', async () => {
-    const result = await cli(['generate', 'x', '--negative', 'blurry', '--image', 'https://example.com/a.png']);
+    const result = await cli([
+      'generate',
+      'x',
+      '--negative',
+      'blurry',
+      '--image',
+      'https://example.com/a.png',
+    ]);
     expect(result.code).toBe(1);
     expect(result.err).toMatch(/^Error 1201 \(HTTP 400, params\): .*negative_prompt/m);
     expect(result.err).toMatch(/request id: \S+/);
@@ -87,7 +108,11 @@ describe('kling-images generate', () => {
 
   it('stops waiting on Ctrl-C and prints the task id to resume with get', async () => {
     const controller = new AbortController();
-    const pending = cli(['generate', 'slow fox', '--out', join(dir, 'aborted')], { KLING_MOCK_PROFILE: 'realistic' }, controller.signal);
+    const pending = cli(
+      ['generate', 'slow fox', '--out', join(dir, 'aborted')],
+      { KLING_MOCK_PROFILE: 'realistic' },
+      controller.signal,
+    );
     setTimeout(() => controller.abort(), 300);
     const result = await pending;
     expect(result.code).toBe(130);
@@ -112,7 +137,9 @@ describe('kling-images get and list', () => {
 
   it('lists an empty page and validates flags', async () => {
     expect((await cli(['list', '--family', 'omni'])).out).toContain('No omni tasks on page 1.');
-    expect((await cli(['list', '--page', '1001'])).err).toContain('--page must be a whole number from 1 to 1000');
+    expect((await cli(['list', '--page', '1001'])).err).toContain(
+      '--page must be a whole number from 1 to 1000',
+    );
     expect((await cli(['get'])).err).toContain('exactly one of <task-id> or --external');
   });
 

@@ -1,5 +1,12 @@
-import { createKlingClient, isKlingApiError, KlingTaskFailedError, type TaskFamily } from '@klingkit/client';
-import spec from '@klingkit/spec/openapi.json';
+import {
+  createKlingClient,
+  type ImageGenerationCreateRequest,
+  isKlingApiError,
+  KlingTaskFailedError,
+  type OmniImageCreateRequest,
+  type TaskFamily,
+} from '@klingkit/client';
+import spec from '@klingkit/spec/openapi.json' with { type: 'json' };
 
 /**
  * The gallery talks to a Kling-compatible server from the browser. By default that is the mock server
@@ -22,15 +29,18 @@ const imageGrid = document.querySelector('#images') as HTMLElement;
 
 /** Form choices come from the spec's enums, so the page offers exactly what the API accepts. */
 type EnumSchema = { enum?: string[]; default?: string };
-const schemas = (spec as unknown as { components: { schemas: Record<string, { properties: Record<string, EnumSchema> }> } })
-  .components.schemas;
+const schemas = (
+  spec as unknown as { components: { schemas: Record<string, { properties: Record<string, EnumSchema> }> } }
+).components.schemas;
 const requestSchema = (family: TaskFamily) =>
   schemas[family === 'omni' ? 'OmniImageCreateRequest' : 'ImageGenerationCreateRequest']?.properties ?? {};
 
 function fillSelect(name: string, schema: EnumSchema | undefined) {
   const select = form.elements.namedItem(name) as HTMLSelectElement;
   select.replaceChildren(
-    ...(schema?.enum ?? []).map((value) => new Option(value, value, value === schema?.default, value === schema?.default)),
+    ...(schema?.enum ?? []).map(
+      (value) => new Option(value, value, value === schema?.default, value === schema?.default),
+    ),
   );
 }
 
@@ -42,7 +52,7 @@ function syncChoices() {
   fillSelect('resolution', properties.resolution);
   (form.elements.namedItem('result_type') as HTMLSelectElement).disabled = family !== 'omni';
 }
-form.elements.namedItem('family')?.addEventListener('change', syncChoices);
+(form.elements.namedItem('family') as HTMLSelectElement).addEventListener('change', syncChoices);
 syncChoices();
 
 /** Raw Base64 without the `data:` prefix, as the API requires. */
@@ -73,12 +83,20 @@ function taskRow(label: string): { update(status: string, detail?: string): void
 }
 
 function showImages(prompt: string, images: { index?: number; url?: string; watermark_url?: string }[]) {
-  for (const image of images) {
+  // Newest results go first; within one task, keep the images in index order.
+  for (const image of [...images].reverse()) {
     if (!image.url) continue;
     const figure = document.createElement('figure');
-    const img = Object.assign(document.createElement('img'), { src: image.url, alt: `${prompt} #${image.index ?? 0}` });
+    const img = Object.assign(document.createElement('img'), {
+      src: image.url,
+      alt: `${prompt} #${image.index ?? 0}`,
+    });
     const caption = document.createElement('figcaption');
-    const link = Object.assign(document.createElement('a'), { href: image.url, download: '', textContent: 'download' });
+    const link = Object.assign(document.createElement('a'), {
+      href: image.url,
+      download: '',
+      textContent: 'download',
+    });
     caption.append(`#${image.index ?? 0}`, link);
     figure.append(img, caption);
     imageGrid.prepend(figure);
@@ -94,30 +112,33 @@ form.addEventListener('submit', async (event) => {
   const count = Number(data.get('count'));
   const series = family === 'omni' && data.get('result_type') === 'series';
   const file = data.get('image');
-  const common = {
-    prompt,
-    model_name: String(data.get('model')),
-    aspect_ratio: String(data.get('aspect_ratio')),
-    resolution: String(data.get('resolution')),
-  };
+  const field = (name: string) => String(data.get(name));
   const image = file instanceof File && file.size > 0 ? await readAsBase64(file) : undefined;
+  // The selects only offer the spec's enum values, so their strings are the request's literal types.
+  const omniRequest: OmniImageCreateRequest = {
+    prompt,
+    model_name: field('model') as OmniImageCreateRequest['model_name'],
+    aspect_ratio: field('aspect_ratio') as OmniImageCreateRequest['aspect_ratio'],
+    resolution: field('resolution') as OmniImageCreateRequest['resolution'],
+    ...(series ? { result_type: 'series', series_amount: count } : { n: count }),
+    ...(image && { image_list: [{ image }] }),
+  };
+  const generationsRequest: ImageGenerationCreateRequest = {
+    prompt,
+    model_name: field('model') as ImageGenerationCreateRequest['model_name'],
+    aspect_ratio: field('aspect_ratio') as ImageGenerationCreateRequest['aspect_ratio'],
+    resolution: field('resolution') as ImageGenerationCreateRequest['resolution'],
+    n: count,
+    ...(image && { image }),
+  };
   const row = taskRow(prompt.slice(0, 60));
   try {
-    const onProgress = (task: { task_id: string; task_status: string }) => row.update(task.task_status, task.task_id);
+    const onProgress = (task: { task_id: string; task_status: string }) =>
+      row.update(task.task_status, task.task_id);
     const result =
       family === 'omni'
-        ? await kling.tasks.generate(
-            'omni',
-            {
-              ...common,
-              ...(series ? { result_type: 'series', series_amount: count } : { n: count }),
-              ...(image && { image_list: [{ image }] }),
-            } as never,
-            { onProgress },
-          )
-        : await kling.tasks.generate('generations', { ...common, n: count, ...(image && { image }) } as never, {
-            onProgress,
-          });
+        ? await kling.tasks.generate('omni', omniRequest, { onProgress })
+        : await kling.tasks.generate('generations', generationsRequest, { onProgress });
     row.update('succeed', result.task.task_id);
     showImages(prompt, result.images);
   } catch (error) {

@@ -17,15 +17,26 @@ let browser: Browser;
 let apiUrl: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: run \`apt-get install -y chromium\`.`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`No Chromium at ${CHROMIUM}: run \`apt-get install -y chromium\`.`);
   mock = createMockServer();
   apiUrl = await mock.listen({ port: 0, host: '127.0.0.1' });
   // Serves the production build (turbo builds it before tests) on a free loopback port.
-  site = await preview({ root, preview: { port: 0, host: '127.0.0.1', strictPort: false }, logLevel: 'silent' });
+  site = await preview({
+    root,
+    preview: { port: 0, host: '127.0.0.1', strictPort: false },
+    logLevel: 'silent',
+  });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 });
 
@@ -50,8 +61,12 @@ describe('gallery in headless Chromium', () => {
     await page.waitForSelector('#tasks li[data-status=succeed]', { timeout: 30_000 });
     const images = page.locator('#images img');
     await expect.poll(() => images.count()).toBe(2);
-    await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('#images img')].every((i) => i.complete));
-    const widths = await images.evaluateAll((nodes) => nodes.map((node) => (node as HTMLImageElement).naturalWidth));
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll<HTMLImageElement>('#images img')].every((i) => i.complete),
+    );
+    const widths = await images.evaluateAll((nodes) =>
+      nodes.map((node) => (node as HTMLImageElement).naturalWidth),
+    );
     expect(widths.every((width) => width > 0)).toBe(true);
 
     await mkdir(outputDir, { recursive: true });

@@ -1,7 +1,7 @@
 // Generates src/generated/schema.ts from the bundled spec with openapi-typescript.
 // `node scripts/codegen.mjs` writes the file; with `--check` (or CI=true) it only compares, so CI fails on
 // committed types that no longer match the spec instead of silently regenerating them.
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';

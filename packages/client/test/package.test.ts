@@ -11,7 +11,12 @@ const run = promisify(execFile);
 // Both checks read the built dist/, which turbo builds before `test`.
 describe('the packed package', () => {
   it('passes publint with no messages', async () => {
-    const { messages, pkg } = await publint({ pkgDir: packageDir, level: 'suggestion', strict: true, pack: 'pnpm' });
+    const { messages, pkg } = await publint({
+      pkgDir: packageDir,
+      level: 'suggestion',
+      strict: true,
+      pack: 'pnpm',
+    });
     expect(messages.map((message) => formatMessage(message, pkg))).toEqual([]);
   });
 
@@ -22,7 +27,10 @@ describe('the packed package', () => {
       env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
     }).then(
       (ok) => ({ code: 0, output: ok.stdout }),
-      (failed: { code: number; stdout: string; stderr: string }) => ({ code: failed.code, output: failed.stdout + failed.stderr }),
+      (failed: { code: number; stdout: string; stderr: string }) => ({
+        code: failed.code,
+        output: failed.stdout + failed.stderr,
+      }),
     );
     // attw exits non-zero on any problem the esm-only profile does not ignore (node10 and require()).
     expect(result.code, result.output).toBe(0);

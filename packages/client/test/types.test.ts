@@ -9,9 +9,13 @@ describe('typed operations', () => {
   it('type responses down to task_result.images[].url', () => {
     const call = () => client.GET('/v1/images/generations/{id}', { params: { path: { id: '1' } } });
     type Data = NonNullable<Awaited<ReturnType<typeof call>>['data']>;
-    type Url = NonNullable<NonNullable<NonNullable<NonNullable<Data['data']>['task_result']>['images']>[number]['url']>;
+    type Url = NonNullable<
+      NonNullable<NonNullable<NonNullable<Data['data']>['task_result']>['images']>[number]['url']
+    >;
     expectTypeOf<Url>().toEqualTypeOf<string>();
-    expectTypeOf<ImageGenerationTask['task_status']>().toEqualTypeOf<'submitted' | 'processing' | 'succeed' | 'failed'>();
+    expectTypeOf<ImageGenerationTask['task_status']>().toEqualTypeOf<
+      'submitted' | 'processing' | 'succeed' | 'failed'
+    >();
   });
 
   it('reject a wrong path, a missing required field and a bad enum value', () => {

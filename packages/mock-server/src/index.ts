@@ -7,5 +7,11 @@ export type { ListenOptions } from './http/node-listener.js';
 export type { TimingProfile, Timings } from './lifecycle/timings.js';
 export { TIMING_PROFILES } from './lifecycle/timings.js';
 export type { LimitOptions } from './limits/account-limits.js';
-export type { InspectedTask, MockConfig, MockServer, MockServerControls, MockServerOptions } from './mock-server.js';
+export type {
+  InspectedTask,
+  MockConfig,
+  MockServer,
+  MockServerControls,
+  MockServerOptions,
+} from './mock-server.js';
 export { createMockServer } from './mock-server.js';

@@ -1,5 +1,14 @@
-import { type AccountId, createAuthenticator, DEMO_ACCOUNT, type KeyPairAccount } from './auth/authenticator.js';
-import { type CallbackDelivery, type CallbackOptions, createCallbackDispatcher } from './callbacks/callback-dispatcher.js';
+import {
+  type AccountId,
+  createAuthenticator,
+  DEMO_ACCOUNT,
+  type KeyPairAccount,
+} from './auth/authenticator.js';
+import {
+  type CallbackDelivery,
+  type CallbackOptions,
+  createCallbackDispatcher,
+} from './callbacks/callback-dispatcher.js';
 import { createFaultInjector, type FaultOptions } from './faults/fault-injector.js';
 import { handleApi, PROMPT_MARKERS } from './http/api-routes.js';
 import { handleControl } from './http/control-routes.js';
@@ -68,7 +77,12 @@ export interface MockServerControls {
   advanceClock(ms: number): void;
   now(): number;
   config(): MockConfig;
-  configure(changes: { timings?: Partial<Timings>; limits?: LimitOptions; faults?: FaultOptions; profile?: TimingProfile }): void;
+  configure(changes: {
+    timings?: Partial<Timings>;
+    limits?: LimitOptions;
+    faults?: FaultOptions;
+    profile?: TimingProfile;
+  }): void;
   /** The next `count` created tasks fail with `message` (default: a generic failure). */
   failNext(count?: number, message?: string): void;
 }
@@ -100,7 +114,9 @@ const PREFLIGHT: MockResponse = {
   body: '',
 };
 
-let shared: { validator: ReturnType<typeof createRequestValidator>; statuses: Map<number, number> } | undefined;
+let shared:
+  | { validator: ReturnType<typeof createRequestValidator>; statuses: Map<number, number> }
+  | undefined;
 
 /** Compiling the spec's schemas is the costly part of startup; every mock in a process shares the result. */
 function sharedSpecParts() {
@@ -157,8 +173,10 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
     images,
     nextTaskId: () => `86${String(++taskCounter).padStart(16, '0')}`,
     plannedOutcome(prompt) {
-      if (prompt.includes(PROMPT_MARKERS.policy)) return { status: 'failed', message: 'Failure to pass the risk control system' };
-      if (prompt.includes(PROMPT_MARKERS.fail)) return { status: 'failed', message: `Task failed as requested by ${PROMPT_MARKERS.fail}` };
+      if (prompt.includes(PROMPT_MARKERS.policy))
+        return { status: 'failed', message: 'Failure to pass the risk control system' };
+      if (prompt.includes(PROMPT_MARKERS.fail))
+        return { status: 'failed', message: `Task failed as requested by ${PROMPT_MARKERS.fail}` };
       const queued = failQueue.shift();
       return queued === undefined ? { status: 'succeed' } : { status: 'failed', message: queued };
     },
@@ -183,7 +201,11 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
       store
         .all()
         .filter((record) => account === undefined || record.account === account)
-        .map((record) => ({ account: record.account, family: record.family, task: toTaskObject(record, record.origin) })),
+        .map((record) => ({
+          account: record.account,
+          family: record.family,
+          task: toTaskObject(record, record.origin),
+        })),
     callbacks: () => callbacks.deliveries(),
     advanceClock(ms) {
       clock.advance(ms);
@@ -193,14 +215,21 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
     config: () => ({ timings, limits: { ...limits.settings }, faults: { ...faults.settings } }),
     configure(changes) {
       if (changes.profile !== undefined && !(changes.profile in TIMING_PROFILES)) {
-        throw new RangeError(`profile must be one of ${Object.keys(TIMING_PROFILES).join(', ')}; got ${changes.profile}`);
+        throw new RangeError(
+          `profile must be one of ${Object.keys(TIMING_PROFILES).join(', ')}; got ${changes.profile}`,
+        );
       }
-      timings = checkedTimings({ ...timings, ...(changes.profile && TIMING_PROFILES[changes.profile]), ...changes.timings });
+      timings = checkedTimings({
+        ...timings,
+        ...(changes.profile && TIMING_PROFILES[changes.profile]),
+        ...changes.timings,
+      });
       if (changes.limits) limits.configure(changes.limits);
       if (changes.faults) faults.configure(changes.faults);
     },
     failNext(count = 1, message = 'Task failed as requested by the mock controls') {
-      if (!Number.isInteger(count) || count < 0) throw new RangeError(`failNext count must be a non-negative integer; got ${count}`);
+      if (!Number.isInteger(count) || count < 0)
+        throw new RangeError(`failNext count must be a non-negative integer; got ${count}`);
       for (let i = 0; i < count; i++) failQueue.push(message);
     },
   };
@@ -210,7 +239,8 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
       if (request.method === 'OPTIONS') return PREFLIGHT;
       if (request.path.startsWith('/__mock/images/')) return withCors(handleImage(context, request));
       if (request.path.startsWith('/__mock/')) return withCors(await handleControl(controls, request));
-      if (!request.path.startsWith('/v1/')) return withCors(context.fail(1203, `Resource not found: ${request.path}`));
+      if (!request.path.startsWith('/v1/'))
+        return withCors(context.fail(1203, `Resource not found: ${request.path}`));
       context.lifecycle.tick();
       return withCors(await handleApiWithFaults(request));
     } catch {
@@ -224,13 +254,22 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
     const fault = faults.draw();
     if (fault?.kind === 'rate') {
       const code = fault.code === 1303 && request.method !== 'POST' ? 1302 : fault.code;
-      return failure(429, code, `${code === 1303 ? 'parallel task over resource pack limit' : 'Requests too fast'} (injected fault)`, {
-        'retry-after': '1',
-      });
+      return failure(
+        429,
+        code,
+        `${code === 1303 ? 'parallel task over resource pack limit' : 'Requests too fast'} (injected fault)`,
+        {
+          'retry-after': '1',
+        },
+      );
     }
     const serverFault = fault?.kind === 'server' ? fault : undefined;
     const injectServerFault = () =>
-      failure(serverFault?.status ?? 500, serverFault?.code ?? 5000, 'Internal server error (injected fault)');
+      failure(
+        serverFault?.status ?? 500,
+        serverFault?.code ?? 5000,
+        'Internal server error (injected fault)',
+      );
     if (serverFault && !(serverFault.afterCreate && request.method === 'POST')) return injectServerFault();
 
     const auth = await context.authenticator.authenticate(request.header('authorization'));
@@ -257,7 +296,8 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
 
 function checkedTimings(timings: Timings): Timings {
   for (const [key, value] of Object.entries(timings)) {
-    if (!Number.isFinite(value) || value < 0) throw new RangeError(`timings.${key} must be a finite number >= 0; got ${value}`);
+    if (!Number.isFinite(value) || value < 0)
+      throw new RangeError(`timings.${key} must be a finite number >= 0; got ${value}`);
   }
   return timings;
 }

@@ -14,7 +14,13 @@ function setup(options: MockServerOptions = {}) {
   const mock = createMockServer(options);
   servers.push(mock);
   const fetch = conformingFetch((request) => mock.fetch(request), violations);
-  const client = createKlingClient({ accessKey: 'demo-access-key', secretKey: 'demo-secret-key', baseUrl: ORIGIN, fetch, maxRetries: 0 });
+  const client = createKlingClient({
+    accessKey: 'demo-access-key',
+    secretKey: 'demo-secret-key',
+    baseUrl: ORIGIN,
+    fetch,
+    maxRetries: 0,
+  });
   const raw = (path: string, init: RequestInit = {}) => fetch(new Request(`${ORIGIN}${path}`, init));
   return { mock, client, raw };
 }
@@ -38,14 +44,19 @@ async function errorOf(promise: Promise<unknown>): Promise<KlingApiError> {
 
 describe('task lifecycle and results', () => {
   it('moves submitted -> processing -> succeed with updated_at moving, and serves real PNGs', async () => {
-    const { mock, client } = setup();
-    const created = await client.tasks.create('generations', { prompt: 'a red fox', n: 2, aspect_ratio: '16:9' });
+    // Timings far longer than the test, so only advanceClock moves the task.
+    const { mock, client } = setup({ timings: { processingAfterMs: 60_000, processingMs: 60_000 } });
+    const created = await client.tasks.create('generations', {
+      prompt: 'a red fox',
+      n: 2,
+      aspect_ratio: '16:9',
+    });
     expect(created.task_status).toBe('submitted');
     const seen = [(await client.tasks.get('generations', created.task_id)).task_status];
-    mock.advanceClock(10);
+    mock.advanceClock(60_000);
     const processing = await client.tasks.get('generations', created.task_id);
     seen.push(processing.task_status);
-    mock.advanceClock(1000);
+    mock.advanceClock(70_000);
     const done = await client.tasks.get('generations', created.task_id);
     seen.push(done.task_status);
     expect(seen).toEqual(['submitted', 'processing', 'succeed']);
@@ -54,7 +65,9 @@ describe('task lifecycle and results', () => {
 
     const urls = (done.task_result?.images ?? []).map((image) => image.url as string);
     expect(urls).toHaveLength(2);
-    const pngs = await Promise.all(urls.map(async (url) => Buffer.from(await (await mock.fetch(new Request(url))).arrayBuffer())));
+    const pngs = await Promise.all(
+      urls.map(async (url) => Buffer.from(await (await mock.fetch(new Request(url))).arrayBuffer())),
+    );
     const decoded = pngs.map((bytes) => PNG.sync.read(bytes));
     expect(decoded[0]?.width).toBe(512);
     expect(decoded[0]?.height).toBe(288);
@@ -65,7 +78,13 @@ describe('task lifecycle and results', () => {
     const { client } = setup();
     const { task, images } = await client.tasks.generate(
       'omni',
-      { prompt: 'storyboard', result_type: 'series', series_amount: 3, watermark_info: { enabled: true }, aspect_ratio: '9:16' },
+      {
+        prompt: 'storyboard',
+        result_type: 'series',
+        series_amount: 3,
+        watermark_info: { enabled: true },
+        aspect_ratio: '9:16',
+      },
       { pollIntervalMs: 5 },
     );
     expect(task.task_result).toMatchObject({ result_type: 'series' });
@@ -85,12 +104,18 @@ describe('task lifecycle and results', () => {
       final_unit_deduction: '0',
     });
     expect((await client.tasks.get('generations', queued.task_id)).task_status_msg).toBe('GPU on fire');
-    expect((await errorOf(client.tasks.create('generations', { prompt: 'z [mock:reject]' }))).code).toBe(1301);
+    expect((await errorOf(client.tasks.create('generations', { prompt: 'z [mock:reject]' }))).code).toBe(
+      1301,
+    );
   });
 
   it('stops serving result images after the retention period', async () => {
     const { mock, client } = setup();
-    const { images } = await client.tasks.generate('generations', { prompt: 'short-lived' }, { pollIntervalMs: 5 });
+    const { images } = await client.tasks.generate(
+      'generations',
+      { prompt: 'short-lived' },
+      { pollIntervalMs: 5 },
+    );
     const url = images[0]?.url as string;
     expect((await mock.fetch(new Request(url))).status).toBe(200);
     mock.advanceClock(31 * 24 * 3600 * 1000);
@@ -113,9 +138,13 @@ describe('query and list', () => {
   it('refuses a duplicate external_task_id with a clear 1201', async () => {
     const { client } = setup();
     await client.tasks.create('generations', { prompt: 'x', external_task_id: 'dup' });
-    const error = await errorOf(client.POST('/v1/images/generations', { body: { prompt: 'y', external_task_id: 'dup' } }));
+    const error = await errorOf(
+      client.POST('/v1/images/generations', { body: { prompt: 'y', external_task_id: 'dup' } }),
+    );
     expect(error.code).toBe(1201);
-    expect(error.apiMessage).toMatch(/external_task_id: "dup" is already used by task \d+; it must be unique per account/);
+    expect(error.apiMessage).toMatch(
+      /external_task_id: "dup" is already used by task \d+; it must be unique per account/,
+    );
   });
 
   it('lists newest first with pageNum/pageSize and enforces their ranges', async () => {
@@ -123,7 +152,9 @@ describe('query and list', () => {
     for (let i = 0; i < 5; i++) await client.tasks.create('generations', { prompt: `p${i}` });
     const page = await client.tasks.list('generations', { pageSize: 2 }).page(2);
     expect(page.map((task) => task.task_id)).toEqual(['860000000000000003', '860000000000000002']);
-    const error = await errorOf(client.GET('/v1/images/generations', { params: { query: { pageSize: 501 } } }));
+    const error = await errorOf(
+      client.GET('/v1/images/generations', { params: { query: { pageSize: 501 } } }),
+    );
     expect(error).toMatchObject({ code: 1201, httpStatus: 400 });
     expect(error.apiMessage).toContain('pageSize: must be an integer from 1 to 500; got "501"');
   });
@@ -137,7 +168,10 @@ describe('authentication', () => {
     ['unknown API key', 'Bearer not-a-key', 1000],
   ])('refuses %s', async (_name, header, code) => {
     const { raw } = setup();
-    const response = await raw('/v1/images/generations', header ? { headers: { authorization: header } } : {});
+    const response = await raw(
+      '/v1/images/generations',
+      header ? { headers: { authorization: header } } : {},
+    );
     expect(response.status).toBe(401);
     expect(((await response.json()) as { code: number }).code).toBe(code);
   });
@@ -162,7 +196,11 @@ describe('authentication', () => {
     ];
     for (const [name, pending, code] of cases) {
       const response = await raw('/v1/images/generations', bearer(await pending));
-      expect({ name, status: response.status, code: ((await response.json()) as { code: number }).code }).toEqual({
+      expect({
+        name,
+        status: response.status,
+        code: ((await response.json()) as { code: number }).code,
+      }).toEqual({
         name,
         status: 401,
         code,
@@ -175,7 +213,9 @@ describe('authentication', () => {
     const valid = await token({ iss: 'demo-access-key', exp: now() + 60 });
     expect((await raw('/v1/images/generations', bearer(valid))).status).toBe(200);
     mock.advanceClock(120_000);
-    expect(((await (await raw('/v1/images/generations', bearer(valid))).json()) as { code: number }).code).toBe(1004);
+    expect(
+      ((await (await raw('/v1/images/generations', bearer(valid))).json()) as { code: number }).code,
+    ).toBe(1004);
   });
 
   it('accepts API keys and keeps accounts apart', async () => {
@@ -196,9 +236,20 @@ describe('validation answers', () => {
     const { client, raw } = setup();
     const auth = (await client.tokens.getToken()) as string;
     const post = (body: string, type = 'application/json') =>
-      raw('/v1/images/generations', { method: 'POST', body, headers: { authorization: `Bearer ${auth}`, 'content-type': type } });
-    const answers = await Promise.all([post('{"prompt":'), post('prompt=x', 'text/plain'), post('{"prompt":"x","n":"9"}')]);
-    const bodies = (await Promise.all(answers.map((answer) => answer.json()))) as { code: number; message: string }[];
+      raw('/v1/images/generations', {
+        method: 'POST',
+        body,
+        headers: { authorization: `Bearer ${auth}`, 'content-type': type },
+      });
+    const answers = await Promise.all([
+      post('{"prompt":'),
+      post('prompt=x', 'text/plain'),
+      post('{"prompt":"x","n":"9"}'),
+    ]);
+    const bodies = (await Promise.all(answers.map((answer) => answer.json()))) as {
+      code: number;
+      message: string;
+    }[];
     expect(answers.map((answer) => answer.status)).toEqual([400, 400, 400]);
     expect(bodies.map((body) => body.code)).toEqual([1200, 1200, 1201]);
     expect(bodies[0]?.message).toContain('body is not valid JSON');
@@ -208,9 +259,15 @@ describe('validation answers', () => {
 
   it('answers an unknown model with 404 / 1203 and checks images deeply', async () => {
     const { client } = setup();
-    const model = await errorOf(client.POST('/v1/images/generations', { body: { prompt: 'x', model_name: 'kling-v9' as never } }));
+    const model = await errorOf(
+      client.POST('/v1/images/generations', { body: { prompt: 'x', model_name: 'kling-v9' as never } }),
+    );
     expect(model).toMatchObject({ httpStatus: 404, code: 1203 });
-    const small = await errorOf(client.POST('/v1/images/generations', { body: { prompt: 'x', image: pngOf(100, 100).toString('base64') } }));
+    const small = await errorOf(
+      client.POST('/v1/images/generations', {
+        body: { prompt: 'x', image: pngOf(100, 100).toString('base64') },
+      }),
+    );
     expect(small.apiMessage).toContain('image is 100x100 px; both sides must be at least 300 px');
   });
 
@@ -226,7 +283,9 @@ describe('validation answers', () => {
     });
     expect([unknown.status, method.status, big.status]).toEqual([404, 404, 413]);
     expect(((await method.json()) as { code: number }).code).toBe(1202);
-    expect(((await big.json()) as { message: string }).message).toContain("body exceeds the mock's limit of 1024 bytes");
+    expect(((await big.json()) as { message: string }).message).toContain(
+      "body exceeds the mock's limit of 1024 bytes",
+    );
   });
 });
 
@@ -244,13 +303,20 @@ describe('limits', () => {
   it('spends a unit balance (1102 when empty) and rate-limits requests (1302)', async () => {
     const { client } = setup({ limits: { balance: 2, requestsPerSecond: 100 } });
     await client.tasks.create('generations', { prompt: 'a', n: 2 });
-    expect(await errorOf(client.tasks.create('generations', { prompt: 'b' }))).toMatchObject({ code: 1102, retryable: false });
+    expect(await errorOf(client.tasks.create('generations', { prompt: 'b' }))).toMatchObject({
+      code: 1102,
+      retryable: false,
+    });
 
     const { client: busy } = setup({ limits: { requestsPerSecond: 3 } });
-    const results = await Promise.allSettled(Array.from({ length: 5 }, () => busy.GET('/v1/images/generations', {})));
-    expect(results.filter((result) => result.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.code)).toEqual([
-      1302, 1302,
-    ]);
+    const results = await Promise.allSettled(
+      Array.from({ length: 5 }, () => busy.GET('/v1/images/generations', {})),
+    );
+    expect(
+      results
+        .filter((result) => result.status === 'rejected')
+        .map((r) => (r as PromiseRejectedResult).reason.code),
+    ).toEqual([1302, 1302]);
   });
 });
 
@@ -282,8 +348,12 @@ describe('faults', () => {
 
   it('refuses impossible settings with a message naming them', () => {
     const { mock } = setup();
-    expect(() => mock.configure({ timings: { processingMs: -1 } })).toThrow('timings.processingMs must be a finite number >= 0; got -1');
-    expect(() => mock.configure({ faults: { serverErrorRate: 2 } })).toThrow('faults.serverErrorRate must be from 0 to 1; got 2');
+    expect(() => mock.configure({ timings: { processingMs: -1 } })).toThrow(
+      'timings.processingMs must be a finite number >= 0; got -1',
+    );
+    expect(() => mock.configure({ faults: { serverErrorRate: 2 } })).toThrow(
+      'faults.serverErrorRate must be from 0 to 1; got 2',
+    );
   });
 });
 
@@ -292,10 +362,15 @@ describe('controls over HTTP', () => {
     const { client, raw } = setup();
     await client.tasks.create('generations', { prompt: 'x' });
     expect(((await (await raw('/__mock/tasks')).json()) as unknown[]).length).toBe(1);
-    const clock = (await (await raw('/__mock/clock', { method: 'POST', body: '{"advanceMs":5000}' })).json()) as { now: number };
+    const clock = (await (
+      await raw('/__mock/clock', { method: 'POST', body: '{"advanceMs":5000}' })
+    ).json()) as { now: number };
     expect(clock.now).toBeGreaterThan(Date.now() + 4000);
     const config = (await (
-      await raw('/__mock/config', { method: 'POST', body: '{"limits":{"concurrency":3},"profile":"realistic"}' })
+      await raw('/__mock/config', {
+        method: 'POST',
+        body: '{"limits":{"concurrency":3},"profile":"realistic"}',
+      })
     ).json()) as { limits: { concurrency: number }; timings: { processingMs: number } };
     expect(config.limits.concurrency).toBe(3);
     expect(config.timings.processingMs).toBe(3000);

@@ -8,7 +8,9 @@ import addFormatsModule from 'ajv-formats';
  * validation module: the status must be declared for the operation and the body must match its schema.
  */
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
-const spec = JSON.parse(readFileSync(createRequire(import.meta.url).resolve('@klingkit/spec/openapi.json'), 'utf8')) as {
+const spec = JSON.parse(
+  readFileSync(createRequire(import.meta.url).resolve('@klingkit/spec/openapi.json'), 'utf8'),
+) as {
   paths: Record<string, Record<string, { responses: Record<string, { $ref?: string; content?: unknown }> }>>;
   components: { responses: Record<string, { content: Record<string, { schema: object }> }> };
 };
@@ -29,7 +31,12 @@ export interface Violation {
   problem: string;
 }
 
-export function checkResponse(method: string, path: string, status: number, body: unknown): Violation | undefined {
+export function checkResponse(
+  method: string,
+  path: string,
+  status: number,
+  body: unknown,
+): Violation | undefined {
   const operation = operations.find((candidate) => candidate.pattern.test(path));
   const declared = operation?.item[method.toLowerCase()]?.responses;
   // Requests the spec does not describe (unknown paths, wrong methods) have no contract to check.

@@ -44,7 +44,11 @@ describe('README examples', () => {
     expect(files.length).toBeGreaterThanOrEqual(3);
     await writeFile(
       join(workDir, 'tsconfig.json'),
-      JSON.stringify({ extends: relative(workDir, join(repo, 'tsconfig.base.json')), compilerOptions: { noEmit: true, types: ['node'] }, include: ['*.ts'] }),
+      JSON.stringify({
+        extends: relative(workDir, join(repo, 'tsconfig.base.json')),
+        compilerOptions: { noEmit: true, types: ['node'] },
+        include: ['*.ts'],
+      }),
     );
     const tsc = join(here, 'node_modules', '.bin', 'tsc');
     const result = await promisify(execFile)(tsc, ['-p', workDir]).then(

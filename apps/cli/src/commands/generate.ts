@@ -54,12 +54,15 @@ export async function generate(args: string[], io: CommandIo, connection: () => 
     return 0;
   }
   const prompt = positionals.join(' ').trim();
-  if (!prompt) throw new UsageError('generate needs a prompt, e.g. kling-images generate "a red fox in snow".');
+  if (!prompt)
+    throw new UsageError('generate needs a prompt, e.g. kling-images generate "a red fox in snow".');
   const family: TaskFamily = values.omni ? 'omni' : 'generations';
   const request = await buildRequest(family, prompt, values);
   const timeoutSeconds = Number(values.timeout);
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) {
-    throw new UsageError(`--timeout must be a positive number of seconds; got ${JSON.stringify(values.timeout)}.`);
+    throw new UsageError(
+      `--timeout must be a positive number of seconds; got ${JSON.stringify(values.timeout)}.`,
+    );
   }
 
   const conn = connection();
@@ -88,15 +91,26 @@ export async function generate(args: string[], io: CommandIo, connection: () => 
     }
     if (task.task_status === 'failed') {
       io.stderr.write(`Task ${task.task_id} failed: ${task.task_status_msg || 'no reason given'}\n`);
-      if (values.json) io.stdout.write(`${JSON.stringify({ task_id: task.task_id, task_status: 'failed', task_status_msg: task.task_status_msg })}\n`);
+      if (values.json)
+        io.stdout.write(
+          `${JSON.stringify({ task_id: task.task_id, task_status: 'failed', task_status_msg: task.task_status_msg })}\n`,
+        );
       return 1;
     }
     const dir = resolve(values.out);
-    const saved = await downloadImages(task, dir, { watermark: values.watermark, fetch: conn.fetch, signal: io.interrupt });
+    const saved = await downloadImages(task, dir, {
+      watermark: values.watermark,
+      fetch: conn.fetch,
+      signal: io.interrupt,
+    });
     if (values.json) {
-      io.stdout.write(`${JSON.stringify({ task_id: task.task_id, task_status: task.task_status, family, images: saved }, null, 2)}\n`);
+      io.stdout.write(
+        `${JSON.stringify({ task_id: task.task_id, task_status: task.task_status, family, images: saved }, null, 2)}\n`,
+      );
     } else {
-      io.stdout.write(`Task ${task.task_id} succeeded (${familyName(family)}); saved ${saved.length} file(s):\n`);
+      io.stdout.write(
+        `Task ${task.task_id} succeeded (${familyName(family)}); saved ${saved.length} file(s):\n`,
+      );
       for (const file of saved) io.stdout.write(`  ${file.path}\n`);
     }
     return 0;
@@ -118,14 +132,22 @@ type GenerateFlags = {
 };
 
 /** Turns flags into a request body, checking each against the spec's field schema before anything is sent. */
-async function buildRequest(family: TaskFamily, prompt: string, flags: GenerateFlags): Promise<Record<string, unknown>> {
+async function buildRequest(
+  family: TaskFamily,
+  prompt: string,
+  flags: GenerateFlags,
+): Promise<Record<string, unknown>> {
   const omni = family === 'omni';
-  if (flags.series !== undefined && !omni) throw new UsageError('--series needs --omni (series results are an Omni-Image feature).');
-  if (flags.series !== undefined && flags.n !== undefined) throw new UsageError('--n and --series exclude each other; pick one.');
+  if (flags.series !== undefined && !omni)
+    throw new UsageError('--series needs --omni (series results are an Omni-Image feature).');
+  if (flags.series !== undefined && flags.n !== undefined)
+    throw new UsageError('--n and --series exclude each other; pick one.');
   if (flags.negative !== undefined && omni) throw new UsageError('--negative is not available with --omni.');
-  if (!omni && flags.image.length > 1) throw new UsageError('Image Generation takes one --image; use --omni for several.');
+  if (!omni && flags.image.length > 1)
+    throw new UsageError('Image Generation takes one --image; use --omni for several.');
   const elements = flags.element.map((id) => {
-    if (!/^\d+$/.test(id)) throw new UsageError(`--element must be a numeric element id; got ${JSON.stringify(id)}.`);
+    if (!/^\d+$/.test(id))
+      throw new UsageError(`--element must be a numeric element id; got ${JSON.stringify(id)}.`);
     return { element_id: Number(id) };
   });
   const images = await Promise.all(flags.image.map(readImageFlag));

@@ -45,7 +45,9 @@ export async function list(args: string[], io: CommandIo, connection: () => Conn
 function wholeNumber(flag: string, value: string, min: number, max: number): number {
   const number = Number(value);
   if (!/^\d+$/.test(value) || number < min || number > max) {
-    throw new UsageError(`--${flag} must be a whole number from ${min} to ${max}; got ${JSON.stringify(value)}.`);
+    throw new UsageError(
+      `--${flag} must be a whole number from ${min} to ${max}; got ${JSON.stringify(value)}.`,
+    );
   }
   return number;
 }

@@ -23,14 +23,17 @@ export async function mock(args: string[], io: CommandIo): Promise<number> {
     return 0;
   }
   const port = Number(values.port);
-  if (!/^\d+$/.test(values.port) || port > 65535) throw new UsageError(`--port must be 0-65535; got ${JSON.stringify(values.port)}.`);
+  if (!/^\d+$/.test(values.port) || port > 65535)
+    throw new UsageError(`--port must be 0-65535; got ${JSON.stringify(values.port)}.`);
   if (values.profile !== 'fast' && values.profile !== 'realistic') {
     throw new UsageError(`--profile must be fast or realistic; got ${JSON.stringify(values.profile)}.`);
   }
   const server = createMockServer({ profile: values.profile });
   const url = await server.listen({ port, host: values.host });
   io.stdout.write(`Kling mock server listening on ${url}\nDemo account: demo-access-key / demo-secret-key\n`);
-  await new Promise<void>((resolve) => io.interrupt.addEventListener('abort', () => resolve(), { once: true }));
+  await new Promise<void>((resolve) =>
+    io.interrupt.addEventListener('abort', () => resolve(), { once: true }),
+  );
   await server.close();
   io.stdout.write('Mock server stopped.\n');
   return 0;

@@ -22,7 +22,10 @@ export type ParsedCallback =
   | { family: 'generations'; task: ImageGenerationTask }
   | { family: 'omni'; task: OmniImageTask };
 
-const SCHEMA_NAMES: Record<TaskFamily, string> = { generations: 'ImageGenerationTask', omni: 'OmniImageTask' };
+const SCHEMA_NAMES: Record<TaskFamily, string> = {
+  generations: 'ImageGenerationTask',
+  omni: 'OmniImageTask',
+};
 let validators: Record<TaskFamily, ValidateFunction> | undefined;
 
 function getValidators(): Record<TaskFamily, ValidateFunction> {
@@ -43,14 +46,20 @@ function getValidators(): Record<TaskFamily, ValidateFunction> {
  * arrive out of order: compare `updated_at` with what you stored, and treat a query as the source of truth.
  * Without `family`, an Omni-Image task is recognised by `task_result.result_type`.
  */
-export function parseCallback<F extends TaskFamily>(body: unknown, options: { family: F }): { family: F; task: TaskOf<F> };
+export function parseCallback<F extends TaskFamily>(
+  body: unknown,
+  options: { family: F },
+): { family: F; task: TaskOf<F> };
 export function parseCallback(body: unknown, options?: { family?: TaskFamily }): ParsedCallback;
 export function parseCallback(body: unknown, options: { family?: TaskFamily } = {}): ParsedCallback {
   const task = unwrap(readJson(body));
   const family = options.family ?? guessFamily(task);
   const validate = getValidators()[family];
   if (!validate(task)) {
-    throw new KlingCallbackError(`Callback body is not a valid ${SCHEMA_NAMES[family]}`, describe(validate.errors));
+    throw new KlingCallbackError(
+      `Callback body is not a valid ${SCHEMA_NAMES[family]}`,
+      describe(validate.errors),
+    );
   }
   return { family, task } as ParsedCallback;
 }
@@ -61,17 +70,22 @@ function readJson(body: unknown): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    throw new KlingCallbackError(`Callback body is not JSON (starts with ${JSON.stringify(text.slice(0, 40))})`);
+    throw new KlingCallbackError(
+      `Callback body is not JSON (starts with ${JSON.stringify(text.slice(0, 40))})`,
+    );
   }
 }
 
 function unwrap(value: unknown): unknown {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new KlingCallbackError(`Callback body must be a JSON object; got ${Array.isArray(value) ? 'an array' : typeof value}`);
+    throw new KlingCallbackError(
+      `Callback body must be a JSON object; got ${Array.isArray(value) ? 'an array' : typeof value}`,
+    );
   }
   if (!('data' in value && 'code' in value)) return value;
   const envelope = value as { code: unknown; data: unknown };
-  if (envelope.code !== 0) throw new KlingCallbackError(`Enveloped callback carries code ${String(envelope.code)}, not 0`);
+  if (envelope.code !== 0)
+    throw new KlingCallbackError(`Enveloped callback carries code ${String(envelope.code)}, not 0`);
   return envelope.data;
 }
 

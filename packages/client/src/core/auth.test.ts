@@ -18,7 +18,11 @@ describe('JWT from an AccessKey/SecretKey pair', () => {
     const token = await createTokenProvider({ accessKey, secretKey }).getToken();
 
     expect(decodeProtectedHeader(token)).toEqual({ alg: 'HS256', typ: 'JWT' });
-    const { payload } = await jwtVerify(token, secret, { algorithms: ['HS256'], issuer: accessKey, currentDate: new Date() });
+    const { payload } = await jwtVerify(token, secret, {
+      algorithms: ['HS256'],
+      issuer: accessKey,
+      currentDate: new Date(),
+    });
     expect(payload).toEqual({ iss: accessKey, exp: now + 1800, nbf: now - 5 });
   });
 
@@ -38,7 +42,12 @@ describe('JWT from an AccessKey/SecretKey pair', () => {
 
   it('re-signs ahead of expiry, not before', async () => {
     vi.useFakeTimers({ now: new Date('2026-01-01T00:00:00Z') });
-    const provider = createTokenProvider({ accessKey, secretKey, tokenTtlSeconds: 1800, refreshAheadSeconds: 300 });
+    const provider = createTokenProvider({
+      accessKey,
+      secretKey,
+      tokenTtlSeconds: 1800,
+      refreshAheadSeconds: 300,
+    });
     const first = await provider.getToken();
 
     vi.advanceTimersByTime((1800 - 300) * 1000 - 1000);
@@ -61,7 +70,9 @@ describe('JWT from an AccessKey/SecretKey pair', () => {
   });
 
   it('rejects incomplete or impossible settings with a message naming the field', () => {
-    expect(() => createTokenProvider({ accessKey: '', secretKey })).toThrow('accessKey is missing (give both, or an apiKey)');
+    expect(() => createTokenProvider({ accessKey: '', secretKey })).toThrow(
+      'accessKey is missing (give both, or an apiKey)',
+    );
     expect(() => createTokenProvider({ accessKey, secretKey: '' })).toThrow('secretKey is missing');
     expect(() => createTokenProvider({ accessKey, secretKey, tokenTtlSeconds: 3 })).toThrow(
       /tokenTtlSeconds must be an integer from 6 to \d+; got 3/,

@@ -47,7 +47,9 @@ export function createTokenProvider(credentials: KlingCredentials): TokenProvide
 function createJwtProvider(credentials: KeyPairCredentials): TokenProvider {
   const { accessKey, secretKey } = credentials;
   if (!accessKey || !secretKey) {
-    throw new TypeError(`KlingClient: ${accessKey ? 'secretKey' : 'accessKey'} is missing (give both, or an apiKey)`);
+    throw new TypeError(
+      `KlingClient: ${accessKey ? 'secretKey' : 'accessKey'} is missing (give both, or an apiKey)`,
+    );
   }
   const ttl = credentials.tokenTtlSeconds ?? DEFAULT_TTL_SECONDS;
   const refreshAhead = credentials.refreshAheadSeconds ?? DEFAULT_REFRESH_AHEAD_SECONDS;
@@ -84,7 +86,9 @@ function createJwtProvider(credentials: KeyPairCredentials): TokenProvider {
 const encoder = new TextEncoder();
 
 function importHmacKey(secret: string): Promise<CryptoKey> {
-  return crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  return crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+    'sign',
+  ]);
 }
 
 async function signJwt(key: CryptoKey, claims: { iss: string; exp: number; nbf: number }): Promise<string> {

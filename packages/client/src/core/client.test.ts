@@ -14,7 +14,10 @@ function scriptedFetch(...answers: Answer[]) {
     const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
     return new Response(text, {
       status: answer.status ?? 200,
-      headers: { 'content-type': typeof answer.body === 'string' ? 'text/html' : 'application/json', ...answer.headers },
+      headers: {
+        'content-type': typeof answer.body === 'string' ? 'text/html' : 'application/json',
+        ...answer.headers,
+      },
     });
   });
   return { fetch, requests };
@@ -38,7 +41,9 @@ describe('createKlingClient', () => {
   it('sends a signed bearer token to the Singapore host by default', async () => {
     const { fetch, requests } = scriptedFetch(ok(task));
     const client = createKlingClient({ ...credentials, fetch });
-    const { data } = await client.GET('/v1/images/generations/{id}', { params: { path: { id: task.task_id } } });
+    const { data } = await client.GET('/v1/images/generations/{id}', {
+      params: { path: { id: task.task_id } },
+    });
 
     expect(data?.data?.task_result?.images?.[0]?.url).toBe('https://cdn.example/0.png');
     const request = requests[0] as Request;
@@ -71,13 +76,21 @@ describe('createKlingClient', () => {
   });
 
   it('rejects code != 0 on HTTP 200 with a KlingApiError', async () => {
-    const { fetch } = scriptedFetch({ body: { code: 1303, message: 'parallel task over resource pack limit', request_id: 'r-1' } });
+    const { fetch } = scriptedFetch({
+      body: { code: 1303, message: 'parallel task over resource pack limit', request_id: 'r-1' },
+    });
     const client = createKlingClient({ ...credentials, fetch, maxRetries: 0 });
     const error = await client
       .POST('/v1/images/generations', { body: { prompt: 'a red fox' } })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KlingApiError);
-    expect(error).toMatchObject({ httpStatus: 200, code: 1303, category: 'rate_limit', retryable: true, requestId: 'r-1' });
+    expect(error).toMatchObject({
+      httpStatus: 200,
+      code: 1303,
+      category: 'rate_limit',
+      retryable: true,
+      requestId: 'r-1',
+    });
   });
 
   it('rejects a non-2xx envelope with its code, request id and Retry-After', async () => {
@@ -127,7 +140,10 @@ describe('createKlingClient', () => {
   });
 
   it('does not resend on other auth errors', async () => {
-    const { fetch } = scriptedFetch({ status: 401, body: { code: 1000, message: 'authentication failed', request_id: 'r' } });
+    const { fetch } = scriptedFetch({
+      status: 401,
+      body: { code: 1000, message: 'authentication failed', request_id: 'r' },
+    });
     const client = createKlingClient({ ...credentials, fetch });
     await expect(client.GET('/v1/images/generations', {})).rejects.toMatchObject({ code: 1000 });
     expect(fetch).toHaveBeenCalledTimes(1);

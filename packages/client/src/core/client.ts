@@ -47,7 +47,11 @@ export type Replay = 'safe' | 'rejected-only';
 
 /** Sends one operation with auth repair, timeout and retries; shared by the raw verbs and the workflows. */
 export interface Transport {
-  send<T extends Sent>(attempt: (signal: AbortSignal | undefined) => Promise<T>, replay: Replay, options?: RequestOptions): Promise<T>;
+  send<T extends Sent>(
+    attempt: (signal: AbortSignal | undefined) => Promise<T>,
+    replay: Replay,
+    options?: RequestOptions,
+  ): Promise<T>;
   readonly raw: RawClient;
   readonly logger: KlingLogger | undefined;
 }
@@ -106,10 +110,19 @@ export function createBaseClient(options: KlingClientOptions): BaseClient {
             retry--;
             continue;
           }
-          const mayReplay = replay === 'safe' || (error instanceof KlingApiError && REJECTED_BEFORE_CREATE.has(error.code ?? 0));
+          const mayReplay =
+            replay === 'safe' ||
+            (error instanceof KlingApiError && REJECTED_BEFORE_CREATE.has(error.code ?? 0));
           if (!mayReplay || !isRetryable(error) || retry >= settings.maxRetries) throw error;
-          const delay = backoffDelay(retry, settings, error instanceof KlingApiError ? error.retryAfterMs : undefined);
-          logger?.warn(`kling: retrying in ${Math.round(delay)} ms`, { retry: retry + 1, error: String(error) });
+          const delay = backoffDelay(
+            retry,
+            settings,
+            error instanceof KlingApiError ? error.retryAfterMs : undefined,
+          );
+          logger?.warn(`kling: retrying in ${Math.round(delay)} ms`, {
+            retry: retry + 1,
+            error: String(error),
+          });
           await sleep(delay, signal);
         }
       }
@@ -146,7 +159,9 @@ async function exchange<T>(
       throw new KlingConnectionError(`No answer within ${timeoutMs} ms.`, { cause: error, timedOut: true });
     }
     if (error instanceof KlingApiError) throw error;
-    throw new KlingConnectionError(`Request failed before an answer arrived: ${String(error)}`, { cause: error });
+    throw new KlingConnectionError(`Request failed before an answer arrived: ${String(error)}`, {
+      cause: error,
+    });
   }
 }
 
@@ -155,11 +170,19 @@ function ensureSuccess<T extends Sent>(result: T): T {
   const body = response.ok ? result.data : result.error;
   const code = businessCode(body);
   if (response.ok && (code === 0 || code === undefined)) return result;
-  const envelope = (typeof body === 'object' && body !== null ? body : {}) as { message?: unknown; request_id?: unknown };
+  const envelope = (typeof body === 'object' && body !== null ? body : {}) as {
+    message?: unknown;
+    request_id?: unknown;
+  };
   throw new KlingApiError({
     httpStatus: response.status,
     code,
-    message: typeof envelope.message === 'string' ? envelope.message : typeof body === 'string' ? body.slice(0, 200) : '',
+    message:
+      typeof envelope.message === 'string'
+        ? envelope.message
+        : typeof body === 'string'
+          ? body.slice(0, 200)
+          : '',
     requestId: typeof envelope.request_id === 'string' ? envelope.request_id : undefined,
     body,
     retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),

@@ -66,7 +66,11 @@ export function describeErrorCode(code: number | undefined, httpStatus: number):
   const status = (code !== undefined && CODE_STATUS[code]) || httpStatus;
   const category = categorize(code, status);
   // Only limits and server trouble pass; 1003/1004 are cured by re-signing, which the client does by itself.
-  return { httpStatus: status, category, retryable: category === 'rate_limit' || category === 'server' || status === 408 };
+  return {
+    httpStatus: status,
+    category,
+    retryable: category === 'rate_limit' || category === 'server' || status === 408,
+  };
 }
 
 function categorize(code: number | undefined, status: number): KlingErrorCategory {
@@ -118,7 +122,8 @@ export class KlingApiError extends KlingError {
 
   constructor(init: KlingApiErrorInit) {
     const info = describeErrorCode(init.code, init.httpStatus);
-    const codePart = init.code === undefined ? `HTTP ${init.httpStatus}` : `${init.code} (HTTP ${init.httpStatus})`;
+    const codePart =
+      init.code === undefined ? `HTTP ${init.httpStatus}` : `${init.code} (HTTP ${init.httpStatus})`;
     const idPart = init.requestId ? ` [request_id ${init.requestId}]` : '';
     super(`Kling API error ${codePart}: ${init.message || 'no message'}${idPart}`);
     Object.assign(this, {

@@ -1,5 +1,5 @@
-import { checkInteger } from '../core/options.js';
 import type { RequestOptions, Transport } from '../core/client.js';
+import { checkInteger } from '../core/options.js';
 import { FAMILY_PATHS, type TaskFamily, type TaskOf } from './tasks.js';
 
 export interface ListOptions extends RequestOptions {
@@ -22,10 +22,17 @@ export interface TaskList<F extends TaskFamily> extends AsyncIterable<TaskOf<F>>
   page(pageNum: number): Promise<TaskOf<F>[]>;
 }
 
-export function listTasks<F extends TaskFamily>(transport: Transport, family: F, options: ListOptions = {}): TaskList<F> {
+export function listTasks<F extends TaskFamily>(
+  transport: Transport,
+  family: F,
+  options: ListOptions = {},
+): TaskList<F> {
   const pageSize = checkInteger('pageSize', options.pageSize ?? 30, 1, 500);
   const startPage = checkInteger('startPage', options.startPage ?? 1, 1, MAX_PAGE_NUM);
-  const GET = transport.raw.GET as unknown as (path: string, init: object) => Promise<{ data?: unknown; response: Response }>;
+  const GET = transport.raw.GET as unknown as (
+    path: string,
+    init: object,
+  ) => Promise<{ data?: unknown; response: Response }>;
 
   const page = async (pageNum: number): Promise<TaskOf<F>[]> => {
     checkInteger('pageNum', pageNum, 1, MAX_PAGE_NUM);

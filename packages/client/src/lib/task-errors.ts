@@ -28,7 +28,9 @@ export class KlingWaitTimeoutError extends KlingError {
   /** The last status seen, to resume waiting or to report. */
   readonly lastStatus: string | undefined;
   constructor(taskId: string, timeoutMs: number, lastStatus: string | undefined) {
-    super(`Kling task ${taskId} did not finish within ${timeoutMs} ms (last status: ${lastStatus ?? 'unknown'}).`);
+    super(
+      `Kling task ${taskId} did not finish within ${timeoutMs} ms (last status: ${lastStatus ?? 'unknown'}).`,
+    );
     this.taskId = taskId;
     this.lastStatus = lastStatus;
   }

@@ -11,7 +11,10 @@ function fakeApi() {
   let polls = 0;
   let seq = 0;
   const envelope = (data: unknown, code = 0, status = 200, message = 'SUCCEED') =>
-    Response.json({ code, message, request_id: `req-${requests.length}`, ...(code === 0 && { data }) }, { status });
+    Response.json(
+      { code, message, request_id: `req-${requests.length}`, ...(code === 0 && { data }) },
+      { status },
+    );
 
   const fetch = vi.fn(async (request: Request) => {
     const url = new URL(request.url);
@@ -23,7 +26,11 @@ function fakeApi() {
     if (fault === '1303') return envelope(undefined, 1303, 429, 'parallel task over resource pack limit');
     if (request.method === 'POST') {
       const external = body?.external_task_id as string;
-      if ([...tasks.values()].some((t) => (t.task_info as { external_task_id: string }).external_task_id === external)) {
+      if (
+        [...tasks.values()].some(
+          (t) => (t.task_info as { external_task_id: string }).external_task_id === external,
+        )
+      ) {
         return envelope(undefined, 1201, 400, 'external_task_id already exists');
       }
       const task = {
@@ -106,7 +113,9 @@ describe('tasks.create', () => {
 
     const { client: other, fetch } = fakeApi();
     await other.tasks.create('generations', { prompt: 'a', external_task_id: 'same' });
-    await expect(other.tasks.create('generations', { prompt: 'b', external_task_id: 'same' })).rejects.toMatchObject({
+    await expect(
+      other.tasks.create('generations', { prompt: 'b', external_task_id: 'same' }),
+    ).rejects.toMatchObject({
       code: 1201,
     });
     expect(fetch).toHaveBeenCalledTimes(2);
@@ -115,7 +124,9 @@ describe('tasks.create', () => {
   it('gives up after maxRetries ambiguous failures with the last error', async () => {
     const { client, faults } = fakeApi();
     faults.push('5000', '5000', '5000');
-    const error = await client.tasks.create('generations', { prompt: 'fox' }, { maxRetries: 1 }).catch((e: unknown) => e);
+    const error = await client.tasks
+      .create('generations', { prompt: 'fox' }, { maxRetries: 1 })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KlingApiError);
     expect((error as KlingApiError).code).toBe(5000);
   });
@@ -127,7 +138,9 @@ describe('tasks.get', () => {
     await client.tasks.create('generations', { prompt: 'fox', external_task_id: 'order-1' });
     expect((await client.tasks.get('generations', 't1')).task_id).toBe('t1');
     expect((await client.tasks.get('generations', { externalTaskId: 'order-1' })).task_id).toBe('t1');
-    await expect(client.tasks.get('generations', { externalTaskId: 'nope' })).rejects.toMatchObject({ code: 1203 });
+    await expect(client.tasks.get('generations', { externalTaskId: 'nope' })).rejects.toMatchObject({
+      code: 1203,
+    });
   });
 });
 
@@ -136,7 +149,10 @@ describe('tasks.wait and tasks.generate', () => {
     const { client } = fakeApi();
     const { task_id } = await client.tasks.create('generations', { prompt: 'fox' });
     const seen: string[] = [];
-    const task = await client.tasks.wait('generations', task_id, { ...fast, onProgress: (t) => seen.push(t.task_status) });
+    const task = await client.tasks.wait('generations', task_id, {
+      ...fast,
+      onProgress: (t) => seen.push(t.task_status),
+    });
     expect(task.task_status).toBe('succeed');
     expect(seen).toEqual(['processing', 'processing', 'succeed']);
   });
@@ -147,7 +163,9 @@ describe('tasks.wait and tasks.generate', () => {
     expect(images).toEqual([{ index: 0, url: 'https://img/0.png' }]);
 
     const { client: failing } = fakeApi();
-    const error = await failing.tasks.generate('generations', { prompt: '[fail] fox' }, fast).catch((e: unknown) => e);
+    const error = await failing.tasks
+      .generate('generations', { prompt: '[fail] fox' }, fast)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KlingTaskFailedError);
     expect(error).toMatchObject({ reason: 'content policy', taskId: 't1' });
   });
@@ -155,13 +173,16 @@ describe('tasks.wait and tasks.generate', () => {
   it('never polls forever: a timeout and an abort both end the wait with typed errors', async () => {
     const { client } = fakeApi();
     const { task_id } = await client.tasks.create('generations', { prompt: 'fox' });
-    await expect(client.tasks.wait('generations', task_id, { timeoutMs: 5, pollIntervalMs: 50 })).rejects.toBeInstanceOf(
-      KlingWaitTimeoutError,
-    );
+    await expect(
+      client.tasks.wait('generations', task_id, { timeoutMs: 5, pollIntervalMs: 50 }),
+    ).rejects.toBeInstanceOf(KlingWaitTimeoutError);
     const { client: other } = fakeApi();
     const second = await other.tasks.create('generations', { prompt: 'fox' });
     const controller = new AbortController();
-    const waiting = other.tasks.wait('generations', second.task_id, { pollIntervalMs: 10_000, signal: controller.signal });
+    const waiting = other.tasks.wait('generations', second.task_id, {
+      pollIntervalMs: 10_000,
+      signal: controller.signal,
+    });
     setTimeout(() => controller.abort(), 5);
     await expect(waiting).rejects.toMatchObject({ name: 'KlingAbortError' });
   });
@@ -170,7 +191,9 @@ describe('tasks.wait and tasks.generate', () => {
     const { client, faults } = fakeApi();
     const { task_id } = await client.tasks.create('generations', { prompt: 'fox' });
     faults.push('drop');
-    await expect(client.tasks.wait('generations', task_id, fast)).resolves.toMatchObject({ task_status: 'succeed' });
+    await expect(client.tasks.wait('generations', task_id, fast)).resolves.toMatchObject({
+      task_status: 'succeed',
+    });
     faults.push('drop', 'drop', 'drop');
     await expect(client.tasks.get('generations', task_id)).rejects.toBeInstanceOf(KlingConnectionError);
   });
@@ -183,7 +206,11 @@ describe('tasks.list', () => {
     const ids: string[] = [];
     for await (const task of client.tasks.list('generations', { pageSize: 2 })) ids.push(task.task_id);
     expect(ids).toEqual(['t5', 't4', 't3', 't2', 't1']);
-    expect(requests.filter((r) => r.method === 'GET').map((r) => r.url.searchParams.get('pageNum'))).toEqual(['1', '2', '3']);
+    expect(requests.filter((r) => r.method === 'GET').map((r) => r.url.searchParams.get('pageNum'))).toEqual([
+      '1',
+      '2',
+      '3',
+    ]);
   });
 
   it('stops at an empty page and validates its options', async () => {
@@ -192,7 +219,11 @@ describe('tasks.list', () => {
     const pages = [];
     for await (const page of client.tasks.list('omni', { pageSize: 2 }).pages()) pages.push(page.length);
     expect(pages).toEqual([2]);
-    expect(() => client.tasks.list('omni', { pageSize: 501 })).toThrow('pageSize must be an integer from 1 to 500; got 501');
-    await expect(client.tasks.list('omni').page(1001)).rejects.toThrow(/pageNum must be an integer from 1 to 1000/);
+    expect(() => client.tasks.list('omni', { pageSize: 501 })).toThrow(
+      'pageSize must be an integer from 1 to 500; got 501',
+    );
+    await expect(client.tasks.list('omni').page(1001)).rejects.toThrow(
+      /pageNum must be an integer from 1 to 1000/,
+    );
   });
 });

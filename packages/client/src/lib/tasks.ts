@@ -50,19 +50,38 @@ export interface TaskWorkflows {
    * ambiguous failure (no answer, or 5xx) the task is looked up by that id before anything is sent again,
    * so one call never makes two tasks.
    */
-  create<F extends TaskFamily>(family: F, request: CreateRequestOf<F>, options?: RequestOptions): Promise<CreatedTask>;
+  create<F extends TaskFamily>(
+    family: F,
+    request: CreateRequestOf<F>,
+    options?: RequestOptions,
+  ): Promise<CreatedTask>;
   /** One task by id or external id; tolerates `data` as an object or a one-element array. */
-  get<F extends TaskFamily>(family: F, selector: TaskSelector | string, options?: RequestOptions): Promise<TaskOf<F>>;
+  get<F extends TaskFamily>(
+    family: F,
+    selector: TaskSelector | string,
+    options?: RequestOptions,
+  ): Promise<TaskOf<F>>;
   /** Polls until the task succeeds or fails; never forever. Resolves with the ended task, failed or not. */
-  wait<F extends TaskFamily>(family: F, selector: TaskSelector | string, options?: WaitOptions): Promise<TaskOf<F>>;
+  wait<F extends TaskFamily>(
+    family: F,
+    selector: TaskSelector | string,
+    options?: WaitOptions,
+  ): Promise<TaskOf<F>>;
   /** create + wait; rejects with KlingTaskFailedError when the task fails. */
-  generate<F extends TaskFamily>(family: F, request: CreateRequestOf<F>, options?: WaitOptions): Promise<GenerateResult<F>>;
+  generate<F extends TaskFamily>(
+    family: F,
+    request: CreateRequestOf<F>,
+    options?: WaitOptions,
+  ): Promise<GenerateResult<F>>;
 }
 
 const WAIT_DEFAULTS = { timeoutMs: 10 * 60_000, pollIntervalMs: 2000, maxPollIntervalMs: 15_000 };
 
 /** The variable-path calls below are checked by the family maps above, not by openapi-fetch's path literals. */
-type LooseVerb = (path: string, init: object) => Promise<{ data?: unknown; error?: unknown; response: Response }>;
+type LooseVerb = (
+  path: string,
+  init: object,
+) => Promise<{ data?: unknown; error?: unknown; response: Response }>;
 
 export function createTaskWorkflows(transport: Transport): TaskWorkflows {
   const GET = transport.raw.GET as unknown as LooseVerb;
@@ -78,7 +97,12 @@ export function createTaskWorkflows(transport: Transport): TaskWorkflows {
     const data = (result.data as { data?: unknown }).data;
     const task = Array.isArray(data) ? data[0] : data;
     if (!task) {
-      throw new KlingApiError({ httpStatus: 404, code: 1203, message: 'task not found', requestId: undefined });
+      throw new KlingApiError({
+        httpStatus: 404,
+        code: 1203,
+        message: 'task not found',
+        requestId: undefined,
+      });
     }
     return task as { task_id: string; task_status: string };
   };
@@ -109,16 +133,23 @@ export function createTaskWorkflows(transport: Transport): TaskWorkflows {
         } catch (error) {
           // After an ambiguous attempt, "external_task_id already used" means our own earlier attempt landed.
           const duplicate = ambiguous && error instanceof KlingApiError && error.code === 1201;
-          const unclear = error instanceof KlingConnectionError || (error instanceof KlingApiError && error.httpStatus >= 500);
+          const unclear =
+            error instanceof KlingConnectionError ||
+            (error instanceof KlingApiError && error.httpStatus >= 500);
           if (!duplicate && !unclear) throw error;
           ambiguous = true;
           const found = await findByExternalId(family, externalTaskId, options);
           if (found) {
-            transport.logger?.debug('kling: create answered ambiguously, but the task exists', { externalTaskId });
+            transport.logger?.debug('kling: create answered ambiguously, but the task exists', {
+              externalTaskId,
+            });
             return found as CreatedTask;
           }
           if (duplicate || attempt >= maxRetries) throw error;
-          const retry = { ...DEFAULT_RETRY, ...pickDefined(options, ['maxRetries', 'baseDelayMs', 'maxDelayMs']) };
+          const retry = {
+            ...DEFAULT_RETRY,
+            ...pickDefined(options, ['maxRetries', 'baseDelayMs', 'maxDelayMs']),
+          };
           await sleep(backoffDelay(attempt, retry), options.signal);
         }
       }
@@ -129,7 +160,10 @@ export function createTaskWorkflows(transport: Transport): TaskWorkflows {
     },
 
     async wait(family, selector, options = {}) {
-      const settings = { ...WAIT_DEFAULTS, ...pickDefined(options, ['timeoutMs', 'pollIntervalMs', 'maxPollIntervalMs']) };
+      const settings = {
+        ...WAIT_DEFAULTS,
+        ...pickDefined(options, ['timeoutMs', 'pollIntervalMs', 'maxPollIntervalMs']),
+      };
       const pollOptions = { ...options, timeoutMs: undefined };
       const target = toSelector(selector);
       const deadline = Date.now() + settings.timeoutMs;
@@ -137,9 +171,11 @@ export function createTaskWorkflows(transport: Transport): TaskWorkflows {
       let last: { task_id: string; task_status: string; updated_at?: number } | undefined;
       for (;;) {
         const task = (await lookUp(family, target, pollOptions)) as typeof last & object;
-        if (!last || last.task_status !== task.task_status || last.updated_at !== task.updated_at) options.onProgress?.(task);
+        if (!last || last.task_status !== task.task_status || last.updated_at !== task.updated_at)
+          options.onProgress?.(task);
         last = task;
-        if (task.task_status === 'succeed' || task.task_status === 'failed') return task as TaskOf<typeof family>;
+        if (task.task_status === 'succeed' || task.task_status === 'failed')
+          return task as TaskOf<typeof family>;
         const remaining = deadline - Date.now();
         if (remaining <= 0) {
           throw new KlingWaitTimeoutError(task.task_id, settings.timeoutMs, task.task_status);
@@ -152,8 +188,11 @@ export function createTaskWorkflows(transport: Transport): TaskWorkflows {
     async generate(family, request, options = {}) {
       const created = await workflows.create(family, request, { ...options, timeoutMs: undefined });
       const task = await workflows.wait(family, { taskId: created.task_id }, options);
-      if (task.task_status === 'failed') throw new KlingTaskFailedError(task as typeof task & { task_id: string });
-      const result = task.task_result as { images?: TaskResultImage[]; series_images?: TaskResultImage[] } | undefined;
+      if (task.task_status === 'failed')
+        throw new KlingTaskFailedError(task as typeof task & { task_id: string });
+      const result = task.task_result as
+        | { images?: TaskResultImage[]; series_images?: TaskResultImage[] }
+        | undefined;
       const images = result?.series_images?.length ? result.series_images : (result?.images ?? []);
       return { task, images };
     },
@@ -164,4 +203,3 @@ export function createTaskWorkflows(transport: Transport): TaskWorkflows {
 function toSelector(selector: TaskSelector | string): TaskSelector {
   return typeof selector === 'string' ? { taskId: selector } : selector;
 }
-

@@ -61,7 +61,12 @@ async function readBody(request: IncomingMessage, limit: number): Promise<Uint8A
   return Buffer.concat(chunks);
 }
 
-function answer(response: ServerResponse, status: number, message: string, headers: Record<string, string> = {}) {
+function answer(
+  response: ServerResponse,
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+) {
   response.writeHead(status, { 'content-type': 'application/json', ...headers });
   response.end(JSON.stringify({ ok: status === 200, message }));
 }

@@ -12,7 +12,9 @@ export const DEMO_ACCOUNT: KeyPairAccount = { accessKey: 'demo-access-key', secr
 /** Who made a request: the AccessKey, or the API key (prefixed, so the two kinds never collide). */
 export type AccountId = string;
 
-export type AuthResult = { ok: true; account: AccountId } | { ok: false; code: 1000 | 1001 | 1002 | 1003 | 1004; message: string };
+export type AuthResult =
+  | { ok: true; account: AccountId }
+  | { ok: false; code: 1000 | 1001 | 1002 | 1003 | 1004; message: string };
 
 /** Seconds of clock skew tolerated on `nbf` and `exp`. */
 const LEEWAY_SECONDS = 5;
@@ -24,15 +26,23 @@ const CACHE_LIMIT = 4096;
  * other algorithm (`none`, RS256...) is refused. Verified tokens are cached, so a client that reuses its
  * token (as it should) pays for one HMAC, not one per request; the time window is checked on every use.
  */
-export function createAuthenticator(options: { accounts: KeyPairAccount[]; apiKeys: string[]; clock: Clock }) {
-  const secrets = new Map(options.accounts.map((account) => [account.accessKey, new TextEncoder().encode(account.secretKey)]));
+export function createAuthenticator(options: {
+  accounts: KeyPairAccount[];
+  apiKeys: string[];
+  clock: Clock;
+}) {
+  const secrets = new Map(
+    options.accounts.map((account) => [account.accessKey, new TextEncoder().encode(account.secretKey)]),
+  );
   const apiKeys = new Set(options.apiKeys);
   const verified = new Map<string, { account: AccountId; nbf: number; exp: number }>();
 
   const checkWindow = (entry: { nbf: number; exp: number }): AuthResult | undefined => {
     const now = options.clock.now() / 1000;
-    if (now + LEEWAY_SECONDS < entry.nbf) return { ok: false, code: 1003, message: 'Token is not yet valid: nbf is in the future' };
-    if (now - LEEWAY_SECONDS >= entry.exp) return { ok: false, code: 1004, message: 'Token has expired: sign a new one' };
+    if (now + LEEWAY_SECONDS < entry.nbf)
+      return { ok: false, code: 1003, message: 'Token is not yet valid: nbf is in the future' };
+    if (now - LEEWAY_SECONDS >= entry.exp)
+      return { ok: false, code: 1004, message: 'Token has expired: sign a new one' };
     return undefined;
   };
 
@@ -40,7 +50,12 @@ export function createAuthenticator(options: { accounts: KeyPairAccount[]; apiKe
     async authenticate(header: string | null): Promise<AuthResult> {
       if (!header?.trim()) return { ok: false, code: 1001, message: 'Authorization header is empty' };
       const match = /^Bearer ([^\s]+)$/.exec(header);
-      if (!match) return { ok: false, code: 1002, message: "Authorization header is invalid: expected 'Bearer <token>'" };
+      if (!match)
+        return {
+          ok: false,
+          code: 1002,
+          message: "Authorization header is invalid: expected 'Bearer <token>'",
+        };
       const token = match[1] as string;
 
       const cached = verified.get(token);
@@ -61,13 +76,22 @@ export function createAuthenticator(options: { accounts: KeyPairAccount[]; apiKe
       alg = decodeProtectedHeader(token).alg;
       issuer = decodeJwt(token).iss;
     } catch {
-      return { ok: false, code: 1002, message: 'Authorization header is invalid: the token is not a readable JWT' };
+      return {
+        ok: false,
+        code: 1002,
+        message: 'Authorization header is invalid: the token is not a readable JWT',
+      };
     }
     if (alg !== 'HS256') {
-      return { ok: false, code: 1000, message: `Authentication failed: JWT algorithm ${String(alg)} is not accepted; sign with HS256` };
+      return {
+        ok: false,
+        code: 1000,
+        message: `Authentication failed: JWT algorithm ${String(alg)} is not accepted; sign with HS256`,
+      };
     }
     const secret = typeof issuer === 'string' ? secrets.get(issuer) : undefined;
-    if (!secret) return { ok: false, code: 1000, message: 'Authentication failed: iss is not a known AccessKey' };
+    if (!secret)
+      return { ok: false, code: 1000, message: 'Authentication failed: iss is not a known AccessKey' };
     try {
       const { payload } = await jwtVerify(token, secret, {
         algorithms: ['HS256'],
@@ -80,12 +104,17 @@ export function createAuthenticator(options: { accounts: KeyPairAccount[]; apiKe
       verified.set(token, entry);
       return { ok: true, account: entry.account };
     } catch (error) {
-      if (error instanceof errors.JWTExpired) return { ok: false, code: 1004, message: 'Token has expired: sign a new one' };
+      if (error instanceof errors.JWTExpired)
+        return { ok: false, code: 1004, message: 'Token has expired: sign a new one' };
       if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'nbf') {
         return { ok: false, code: 1003, message: 'Token is not yet valid: nbf is in the future' };
       }
       if (error instanceof errors.JWTClaimValidationFailed) {
-        return { ok: false, code: 1000, message: `Authentication failed: claim ${error.claim} is ${error.reason}` };
+        return {
+          ok: false,
+          code: 1000,
+          message: `Authentication failed: claim ${error.claim} is ${error.reason}`,
+        };
       }
       return { ok: false, code: 1000, message: 'Authentication failed: the token signature does not match' };
     }

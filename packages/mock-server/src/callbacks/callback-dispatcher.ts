@@ -69,7 +69,8 @@ export function createCallbackDispatcher(options: CallbackOptions = {}) {
       } catch (error) {
         record({ ...base, ok: false, error: error instanceof Error ? error.message : String(error) });
       }
-      if (attempt < attempts) await new Promise((resolve) => setTimeout(resolve, retryDelayMs * 2 ** (attempt - 1)));
+      if (attempt < attempts)
+        await new Promise((resolve) => setTimeout(resolve, retryDelayMs * 2 ** (attempt - 1)));
     }
   }
 

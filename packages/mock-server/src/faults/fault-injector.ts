@@ -31,7 +31,8 @@ export function createFaultInjector(initial: FaultOptions = {}) {
   const configure = (next: FaultOptions) => {
     for (const key of ['serverErrorRate', 'rateLimitRate', 'afterCreateShare'] as const) {
       const value = next[key];
-      if (value !== undefined && !(value >= 0 && value <= 1)) throw new RangeError(`faults.${key} must be from 0 to 1; got ${value}`);
+      if (value !== undefined && !(value >= 0 && value <= 1))
+        throw new RangeError(`faults.${key} must be from 0 to 1; got ${value}`);
     }
     settings = { ...settings, ...next };
     if (next.seed !== undefined) random = mulberry32(next.seed);

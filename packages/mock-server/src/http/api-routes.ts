@@ -13,24 +13,38 @@ export const PROMPT_MARKERS = {
 } as const;
 
 /** The six operations of the spec, for one authenticated account. */
-export async function handleApi(context: MockContext, request: MockRequest, account: string): Promise<MockResponse> {
+export async function handleApi(
+  context: MockContext,
+  request: MockRequest,
+  account: string,
+): Promise<MockResponse> {
   const match = /^\/v1\/images\/(generations|omni-image)(?:\/([^/]+))?$/.exec(request.path);
   const family = match ? FAMILY_BY_SEGMENT[match[1] as string] : undefined;
   if (!match || !family) return context.fail(1203, `Resource not found: ${request.path}`);
   const id = match[2] === undefined ? undefined : decodeURIComponent(match[2]);
   if (id === undefined && request.method === 'POST') return createTask(context, request, account, family);
-  if (request.method === 'GET') return id === undefined ? listTasks(context, request, account, family) : getTask(context, request, account, family, id);
+  if (request.method === 'GET')
+    return id === undefined
+      ? listTasks(context, request, account, family)
+      : getTask(context, request, account, family, id);
   return context.fail(1202, `Invalid request method: ${request.method} ${request.path}`);
 }
 
 async function createTask(context: MockContext, request: MockRequest, account: string, family: TaskFamily) {
   const contentType = request.header('content-type') ?? '';
   if (!/^application\/json\b/i.test(contentType)) {
-    return context.fail(1200, `Invalid request: Content-Type must be application/json; got ${JSON.stringify(contentType || '(none)')}`);
+    return context.fail(
+      1200,
+      `Invalid request: Content-Type must be application/json; got ${JSON.stringify(contentType || '(none)')}`,
+    );
   }
   const raw = await request.body();
   if (raw === undefined) {
-    return context.fail(1200, `Invalid request: body exceeds the mock's limit of ${context.options.maxBodyBytes} bytes`, 413);
+    return context.fail(
+      1200,
+      `Invalid request: body exceeds the mock's limit of ${context.options.maxBodyBytes} bytes`,
+      413,
+    );
   }
   let body: unknown;
   try {
@@ -95,7 +109,13 @@ async function createTask(context: MockContext, request: MockRequest, account: s
   return context.succeed(toCreatedTask(record));
 }
 
-function getTask(context: MockContext, request: MockRequest, account: string, family: TaskFamily, id: string) {
+function getTask(
+  context: MockContext,
+  request: MockRequest,
+  account: string,
+  family: TaskFamily,
+  id: string,
+) {
   // Second reading of the docs: an id that is no task_id of the account is tried as an external_task_id.
   const record = context.store.get(account, id) ?? context.store.getByExternalId(account, id);
   if (!record || record.family !== family) return context.fail(1203, `Task not found: ${id}`);
@@ -107,7 +127,8 @@ function listTasks(context: MockContext, request: MockRequest, account: string, 
   if ('code' in query) return context.fail(query.code, query.message);
   if (query.externalTaskId !== undefined) {
     const record = context.store.getByExternalId(account, query.externalTaskId);
-    if (!record || record.family !== family) return context.fail(1203, `Task not found: external_task_id ${query.externalTaskId}`);
+    if (!record || record.family !== family)
+      return context.fail(1203, `Task not found: external_task_id ${query.externalTaskId}`);
     return context.succeed([toTaskObject(record, context.originFor(request))]);
   }
   const page = context.store.list(account, family, query.pageNum, query.pageSize);

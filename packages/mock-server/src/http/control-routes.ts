@@ -5,7 +5,10 @@ import type { MockRequest, MockResponse } from './mock-request.js';
  * Test controls over HTTP under `/__mock/`, a prefix the spec does not describe: the same operations as the
  * programmatic controls, for tests in other processes and languages.
  */
-export async function handleControl(controls: MockServerControls, request: MockRequest): Promise<MockResponse> {
+export async function handleControl(
+  controls: MockServerControls,
+  request: MockRequest,
+): Promise<MockResponse> {
   const route = `${request.method} ${request.path}`;
   try {
     switch (route) {
@@ -28,7 +31,10 @@ export async function handleControl(controls: MockServerControls, request: MockR
         return json(200, controls.config());
       case 'POST /__mock/fail-next': {
         const { count, message } = await readJson(request);
-        controls.failNext(count === undefined ? 1 : Number(count), message === undefined ? undefined : String(message));
+        controls.failNext(
+          count === undefined ? 1 : Number(count),
+          message === undefined ? undefined : String(message),
+        );
         return json(200, { ok: true });
       }
       default:
@@ -45,10 +51,15 @@ async function readJson(request: MockRequest): Promise<Record<string, unknown>> 
   const body = await request.body();
   if (!body || body.length === 0) return {};
   const parsed: unknown = JSON.parse(body.toString('utf8'));
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new TypeError('control body must be a JSON object');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new TypeError('control body must be a JSON object');
   return parsed as Record<string, unknown>;
 }
 
 function json(status: number, value: unknown): MockResponse {
-  return { status, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(value) };
+  return {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+    body: JSON.stringify(value),
+  };
 }

@@ -13,7 +13,12 @@ export function success(data: unknown): MockResponse {
 }
 
 /** The error envelope (no `data`), with the HTTP status the spec declares for `code`. */
-export function failure(status: number, code: number, message: string, headers: Record<string, string> = {}): MockResponse {
+export function failure(
+  status: number,
+  code: number,
+  message: string,
+  headers: Record<string, string> = {},
+): MockResponse {
   return {
     status,
     headers: { ...JSON_HEADERS, ...headers },

@@ -1,7 +1,10 @@
 import type { MockRequest, MockResponse } from './mock-request.js';
 
 /** The in-process door: a WHATWG fetch handler, usable directly as openapi-fetch's `fetch`. */
-export function createFetchHandler(handle: (request: MockRequest) => Promise<MockResponse>, maxBodyBytes: number) {
+export function createFetchHandler(
+  handle: (request: MockRequest) => Promise<MockResponse>,
+  maxBodyBytes: number,
+) {
   return async (request: Request): Promise<Response> => {
     const url = new URL(request.url);
     let requestBody: Promise<Buffer | undefined> | undefined;
@@ -17,7 +20,11 @@ export function createFetchHandler(handle: (request: MockRequest) => Promise<Moc
       origin: url.origin,
     });
     const nullBody = answer.status === 204 || answer.status === 304 || request.method === 'HEAD';
-    const body = nullBody ? null : typeof answer.body === 'string' ? answer.body : new Uint8Array(answer.body);
+    const body = nullBody
+      ? null
+      : typeof answer.body === 'string'
+        ? answer.body
+        : new Uint8Array(answer.body);
     return new Response(body, { status: answer.status, headers: answer.headers });
   };
 }

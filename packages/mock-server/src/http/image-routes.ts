@@ -11,7 +11,13 @@ export function handleImage(context: MockContext, request: MockRequest): MockRes
   const record = match ? context.store.getAny(decodeURIComponent(match[1] as string)) : undefined;
   const index = Number(match?.[2]);
   const watermark = Boolean(match?.[3]);
-  if (!match || !record || record.status !== 'succeed' || index >= record.imageCount || (watermark && !record.watermark)) {
+  if (
+    !match ||
+    !record ||
+    record.status !== 'succeed' ||
+    index >= record.imageCount ||
+    (watermark && !record.watermark)
+  ) {
     return notFound('No such result image');
   }
   if (context.clock.now() - record.endsAt > context.options.retentionMs) {
@@ -28,7 +34,11 @@ export function handleImage(context: MockContext, request: MockRequest): MockRes
   );
   return {
     status: 200,
-    headers: { 'content-type': 'image/png', 'cache-control': 'public, max-age=86400', 'content-length': String(image.byteLength) },
+    headers: {
+      'content-type': 'image/png',
+      'cache-control': 'public, max-age=86400',
+      'content-length': String(image.byteLength),
+    },
     body: image,
   };
 }

@@ -10,7 +10,10 @@ export interface ListenOptions {
 }
 
 /** The HTTP door: node:http straight into the mock's own request shape (no WHATWG objects on the hot path). */
-export function createNodeListener(handle: (request: MockRequest) => Promise<MockResponse>, maxBodyBytes: number) {
+export function createNodeListener(
+  handle: (request: MockRequest) => Promise<MockResponse>,
+  maxBodyBytes: number,
+) {
   let server: Server | undefined;
 
   const listener = (incoming: IncomingMessage, outgoing: import('node:http').ServerResponse) => {

@@ -49,7 +49,8 @@ export function renderResultImage(spec: ResultImageSpec): Buffer {
       const t = (x / width + y / height) / 2;
       let rgb = from.map((c, i) => c + ((to[i] as number) - c) * t);
       if (circles.some((c) => (x - c.x) ** 2 + (y - c.y) ** 2 < c.r ** 2)) rgb = accent;
-      if (spec.watermark && y > height * 0.62 && y < height * 0.8 && ((x + y) >> 4) % 2 === 0) rgb = [255, 255, 255];
+      if (spec.watermark && y > height * 0.62 && y < height * 0.8 && ((x + y) >> 4) % 2 === 0)
+        rgb = [255, 255, 255];
       const offset = (y * width + x) * 4;
       data[offset] = rgb[0] as number;
       data[offset + 1] = rgb[1] as number;

@@ -12,7 +12,8 @@ export function createClock(start: () => number = Date.now): Clock {
   return {
     now: () => start() + offset,
     advance(ms) {
-      if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`advance takes a non-negative number of ms; got ${ms}`);
+      if (!Number.isFinite(ms) || ms < 0)
+        throw new RangeError(`advance takes a non-negative number of ms; got ${ms}`);
       offset += ms;
     },
   };

@@ -11,7 +11,8 @@ export function createTaskLifecycle(options: { clock: Clock; onChange: (record: 
   let timer: ReturnType<typeof setTimeout> | undefined;
   let timerDue = Number.POSITIVE_INFINITY;
 
-  const nextDue = (record: TaskRecord) => (record.status === 'submitted' ? record.processingAt : record.endsAt);
+  const nextDue = (record: TaskRecord) =>
+    record.status === 'submitted' ? record.processingAt : record.endsAt;
 
   const setTimer = (due: number) => {
     if (due === timerDue) return;

@@ -36,7 +36,10 @@ export function createAccountLimits(initial: LimitOptions, clock: Clock) {
       }
       window.count++;
       if (window.count <= settings.requestsPerSecond) return undefined;
-      return { code: 1302, message: `Requests too fast: at most ${settings.requestsPerSecond} requests per second` };
+      return {
+        code: 1302,
+        message: `Requests too fast: at most ${settings.requestsPerSecond} requests per second`,
+      };
     },
     /** Reserves slots and units for a new task, or says why not. */
     reserve(account: string, imageCount: number): LimitRefusal | undefined {
@@ -50,7 +53,11 @@ export function createAccountLimits(initial: LimitOptions, clock: Clock) {
       }
       if (settings.balance !== undefined) {
         const left = settings.balance - (spent.get(account) ?? 0);
-        if (left < imageCount) return { code: 1102, message: `Account balance not enough: ${left} units left, ${imageCount} needed` };
+        if (left < imageCount)
+          return {
+            code: 1102,
+            message: `Account balance not enough: ${left} units left, ${imageCount} needed`,
+          };
         spent.set(account, (spent.get(account) ?? 0) + imageCount);
       }
       slots.set(account, used + imageCount);
@@ -59,7 +66,8 @@ export function createAccountLimits(initial: LimitOptions, clock: Clock) {
     /** Frees a finished task's slots; a failed task's units are refunded. */
     release(account: string, imageCount: number, failed: boolean) {
       slots.set(account, Math.max(0, (slots.get(account) ?? 0) - imageCount));
-      if (failed && settings.balance !== undefined) spent.set(account, Math.max(0, (spent.get(account) ?? 0) - imageCount));
+      if (failed && settings.balance !== undefined)
+        spent.set(account, Math.max(0, (spent.get(account) ?? 0) - imageCount));
     },
     usage(account: string) {
       return { slotsInUse: slots.get(account) ?? 0, unitsSpent: spent.get(account) ?? 0 };

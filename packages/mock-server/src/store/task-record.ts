@@ -38,7 +38,8 @@ export function toTaskObject(record: TaskRecord, imageBaseUrl: string): ImageGen
   const task: ImageGenerationTask = {
     task_id: record.taskId,
     task_status: record.status,
-    task_status_msg: record.status === 'failed' && record.outcome.status === 'failed' ? record.outcome.message : '',
+    task_status_msg:
+      record.status === 'failed' && record.outcome.status === 'failed' ? record.outcome.message : '',
     task_info: { external_task_id: record.externalTaskId },
     watermark_info: { enabled: record.watermark },
     final_unit_deduction: String(ended && record.status === 'succeed' ? record.units : 0),
@@ -49,13 +50,17 @@ export function toTaskObject(record: TaskRecord, imageBaseUrl: string): ImageGen
   const images = Array.from({ length: record.imageCount }, (_, index) => ({
     index,
     url: `${imageBaseUrl}/__mock/images/${record.taskId}/${index}.png`,
-    ...(record.watermark && { watermark_url: `${imageBaseUrl}/__mock/images/${record.taskId}/${index}-watermark.png` }),
+    ...(record.watermark && {
+      watermark_url: `${imageBaseUrl}/__mock/images/${record.taskId}/${index}-watermark.png`,
+    }),
   }));
   if (record.family === 'generations') return { ...task, task_result: { images } };
   return {
     ...task,
     task_result:
-      record.resultType === 'series' ? { result_type: 'series', series_images: images } : { result_type: 'single', images },
+      record.resultType === 'series'
+        ? { result_type: 'series', series_images: images }
+        : { result_type: 'single', images },
   };
 }
 

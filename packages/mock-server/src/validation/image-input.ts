@@ -15,7 +15,11 @@ const FORMAT_NAMES: Record<string, string> = { png: 'PNG', jpg: 'JPEG', jpeg: 'J
  * only (the mock never fetches it); anything else must be raw Base64 of a real PNG or JPEG within the byte,
  * side and aspect-ratio limits.
  */
-export function checkImageInput(value: string, field: string, limits: ImageConstraints): ImageProblem | undefined {
+export function checkImageInput(
+  value: string,
+  field: string,
+  limits: ImageConstraints,
+): ImageProblem | undefined {
   const problem = (message: string) => ({ field, message: `${field}: ${message}` });
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
     let url: URL;
@@ -31,7 +35,9 @@ export function checkImageInput(value: string, field: string, limits: ImageConst
     return undefined;
   }
   if (value.startsWith('data:')) {
-    return problem("must be raw Base64 without a 'data:image/...;base64,' prefix; strip everything up to the comma");
+    return problem(
+      "must be raw Base64 without a 'data:image/...;base64,' prefix; strip everything up to the comma",
+    );
   }
   const compact = value.replace(/\s+/g, '');
   if (compact.length % 4 !== 0 || !BASE64.test(compact)) {
@@ -39,7 +45,9 @@ export function checkImageInput(value: string, field: string, limits: ImageConst
   }
   const bytes = Buffer.from(compact, 'base64');
   if (bytes.byteLength > limits.maxBytes) {
-    return problem(`image is ${bytes.byteLength} bytes; at most ${limits.maxBytes} bytes (10 MB) are allowed`);
+    return problem(
+      `image is ${bytes.byteLength} bytes; at most ${limits.maxBytes} bytes (10 MB) are allowed`,
+    );
   }
   let size: { width?: number; height?: number; type?: string };
   try {
@@ -49,7 +57,9 @@ export function checkImageInput(value: string, field: string, limits: ImageConst
   }
   const format = size.type ?? '';
   if (!limits.formats.includes(format === 'jpg' ? 'jpeg' : format)) {
-    return problem(`${format.toUpperCase() || 'unknown'} images are not allowed; allowed formats: ${describeFormats(limits)}`);
+    return problem(
+      `${format.toUpperCase() || 'unknown'} images are not allowed; allowed formats: ${describeFormats(limits)}`,
+    );
   }
   if (!isComplete(bytes, format)) {
     return problem(`${format.toUpperCase()} data is truncated (no end marker); send the whole file`);

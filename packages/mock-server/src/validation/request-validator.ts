@@ -1,7 +1,14 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { checkImageInput } from './image-input.js';
-import { type ImageConstraints, type KlingCheck, type KlingRule, type OpenApiDocument, resolveRef, type SchemaObject } from './spec.js';
+import {
+  type ImageConstraints,
+  type KlingCheck,
+  type KlingRule,
+  type OpenApiDocument,
+  resolveRef,
+  type SchemaObject,
+} from './spec.js';
 
 /** A refused request: the business code (1201, or a field's `x-kling-error-code`), the field, and why. */
 export interface ValidationFailure {
@@ -52,14 +59,19 @@ export function createRequestValidator(spec: OpenApiDocument) {
   }
   const parameters = LIST_PARAMETERS.map((name) => {
     const parameter = spec.components.parameters[name] as { name: string; schema: SchemaObject };
-    return { name: parameter.name, schema: parameter.schema, validate: compile(`/components/parameters/${name}/schema`) };
+    return {
+      name: parameter.name,
+      schema: parameter.schema,
+      validate: compile(`/components/parameters/${name}/schema`),
+    };
   });
 
   return {
     /** Checks a parsed create body; undefined when it is valid. */
     checkCreate(family: RequestFamily, body: unknown): ValidationFailure | undefined {
       const compiled = requests[family];
-      if (!compiled.validate(body)) return describeSchemaError(spec, compiled.schema, compiled.validate.errors ?? []);
+      if (!compiled.validate(body))
+        return describeSchemaError(spec, compiled.schema, compiled.validate.errors ?? []);
       const request = body as Record<string, unknown>;
       for (const check of compiled.checks) {
         const failure = runCheck(check, request);
@@ -76,17 +88,28 @@ export function createRequestValidator(spec: OpenApiDocument) {
     },
 
     /** Parses and checks the list query (pageNum, pageSize, external_task_id). */
-    parseListQuery(query: URLSearchParams): { pageNum: number; pageSize: number; externalTaskId?: string } | ValidationFailure {
+    parseListQuery(
+      query: URLSearchParams,
+    ): { pageNum: number; pageSize: number; externalTaskId?: string } | ValidationFailure {
       const values: Record<string, unknown> = {};
       for (const { name, schema, validate } of parameters) {
         const raw = query.get(name);
-        const value = raw === null ? schema.default : schema.type === 'integer' && /^-?\d+$/.test(raw) ? Number(raw) : raw;
+        const value =
+          raw === null
+            ? schema.default
+            : schema.type === 'integer' && /^-?\d+$/.test(raw)
+              ? Number(raw)
+              : raw;
         if (value === undefined) continue;
         if (!validate(value)) {
           const limits = [schema.minimum, schema.maximum].every((n) => n !== undefined)
             ? `an integer from ${schema.minimum} to ${schema.maximum}`
             : `a ${schema.type}`;
-          return { code: 1201, field: name, message: `Invalid query parameter ${name}: must be ${limits}; got ${JSON.stringify(raw)}` };
+          return {
+            code: 1201,
+            field: name,
+            message: `Invalid query parameter ${name}: must be ${limits}; got ${JSON.stringify(raw)}`,
+          };
         }
         values[name] = value;
       }
@@ -102,12 +125,17 @@ export function createRequestValidator(spec: OpenApiDocument) {
 export type RequestValidator = ReturnType<typeof createRequestValidator>;
 
 /** Turns Ajv's first error into the platform's answer, naming the field and what is allowed. */
-function describeSchemaError(spec: OpenApiDocument, root: SchemaObject, errors: ErrorObject[]): ValidationFailure {
+function describeSchemaError(
+  spec: OpenApiDocument,
+  root: SchemaObject,
+  errors: ErrorObject[],
+): ValidationFailure {
   const ruleError = errors.find((error) => /\/allOf\/\d+\//.test(error.schemaPath));
   if (ruleError) {
     const index = Number(/\/allOf\/(\d+)\//.exec(ruleError.schemaPath)?.[1]);
     const rule = root.allOf?.[index]?.['x-kling-rule'] as KlingRule | undefined;
-    if (rule) return { code: 1201, field: rule.field, message: `Invalid parameter ${rule.field}: ${rule.message}` };
+    if (rule)
+      return { code: 1201, field: rule.field, message: `Invalid parameter ${rule.field}: ${rule.message}` };
   }
   const error = errors[0] as ErrorObject;
   const field = fieldName(error);
@@ -124,17 +152,28 @@ function describeSchemaError(spec: OpenApiDocument, root: SchemaObject, errors: 
     case 'enum': {
       const allowed = (params.allowedValues as unknown[]).join(', ');
       const code = propertySchema?.['x-kling-error-code'] ?? 1201;
-      const what = code === 1203 ? `${field} ${JSON.stringify(error.data)} does not exist` : `Invalid parameter ${field}`;
+      const what =
+        code === 1203
+          ? `${field} ${JSON.stringify(error.data)} does not exist`
+          : `Invalid parameter ${field}`;
       return { code, field, message: `${what}: must be one of ${allowed}${code === 1203 ? '' : got}` };
     }
     case 'type':
-      return { code: 1201, field, message: `Invalid parameter ${field}: must be ${params.type === 'integer' ? 'an integer' : `a ${params.type}`}${got}` };
+      return {
+        code: 1201,
+        field,
+        message: `Invalid parameter ${field}: must be ${params.type === 'integer' ? 'an integer' : `a ${params.type}`}${got}`,
+      };
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
     case 'exclusiveMaximum': {
       const schema = resolveAt(spec, root, error.instancePath);
-      return { code: 1201, field, message: `Invalid parameter ${field}: must be from ${schema.minimum} to ${schema.maximum}${got}` };
+      return {
+        code: 1201,
+        field,
+        message: `Invalid parameter ${field}: must be from ${schema.minimum} to ${schema.maximum}${got}`,
+      };
     }
     case 'minLength':
     case 'maxLength': {
@@ -148,9 +187,17 @@ function describeSchemaError(spec: OpenApiDocument, root: SchemaObject, errors: 
     }
     case 'maxItems':
     case 'minItems':
-      return { code: 1201, field, message: `Invalid parameter ${field}: ${error.message} (got ${(error.data as unknown[]).length})` };
+      return {
+        code: 1201,
+        field,
+        message: `Invalid parameter ${field}: ${error.message} (got ${(error.data as unknown[]).length})`,
+      };
     default:
-      return { code: 1201, field, message: `Invalid parameter ${field}: ${error.message ?? 'is invalid'}${got}` };
+      return {
+        code: 1201,
+        field,
+        message: `Invalid parameter ${field}: ${error.message ?? 'is invalid'}${got}`,
+      };
   }
 }
 
@@ -160,10 +207,20 @@ function fieldName(error: ErrorObject): string {
   const segments = error.instancePath.split('/').slice(1);
   const extra = params.missingProperty ?? params.additionalProperty;
   if (extra !== undefined) segments.push(extra);
-  return segments.reduce((name, segment) => (/^\d+$/.test(segment) ? `${name}[${segment}]` : name ? `${name}.${segment}` : segment), '') || 'body';
+  return (
+    segments.reduce(
+      (name, segment) =>
+        /^\d+$/.test(segment) ? `${name}[${segment}]` : name ? `${name}.${segment}` : segment,
+      '',
+    ) || 'body'
+  );
 }
 
-function topLevelProperty(spec: OpenApiDocument, root: SchemaObject, instancePath: string): SchemaObject | undefined {
+function topLevelProperty(
+  spec: OpenApiDocument,
+  root: SchemaObject,
+  instancePath: string,
+): SchemaObject | undefined {
   const [first] = instancePath.split('/').slice(1);
   const property = first === undefined ? undefined : root.properties?.[first];
   return property && resolveRef(spec, property);
@@ -180,7 +237,11 @@ function resolveAt(spec: OpenApiDocument, root: SchemaObject, instancePath: stri
   return schema;
 }
 
-function findImageFields(spec: OpenApiDocument, schema: SchemaObject, path: string[] = []): CompiledRequest['images'] {
+function findImageFields(
+  spec: OpenApiDocument,
+  schema: SchemaObject,
+  path: string[] = [],
+): CompiledRequest['images'] {
   const found: CompiledRequest['images'] = [];
   for (const [name, property] of Object.entries(schema.properties ?? {})) {
     const resolved = resolveRef(spec, property);
@@ -207,7 +268,11 @@ function valuesAt(value: unknown, path: string[], name = ''): [string, unknown][
 }
 
 function runCheck(check: KlingCheck, request: Record<string, unknown>): ValidationFailure | undefined {
-  const fail = () => ({ code: 1201, field: check.field, message: `Invalid parameter ${check.field}: ${check.message}` });
+  const fail = () => ({
+    code: 1201,
+    field: check.field,
+    message: `Invalid parameter ${check.field}: ${check.message}`,
+  });
   if (check.kind === 'max-references') {
     const count = check.fields.reduce((total, field) => {
       const value = request[field];
@@ -222,7 +287,10 @@ function runCheck(check: KlingCheck, request: Record<string, unknown>): Validati
   for (const match of text.matchAll(new RegExp(`<<<${check.prefix}_(\\d+)>>>`, 'g'))) {
     const index = Number(match[1]);
     if (index < 1 || index > available) {
-      return { ...fail(), message: `${fail().message} (${match[0]} with ${available} item(s) in ${check.list})` };
+      return {
+        ...fail(),
+        message: `${fail().message} (${match[0]} with ${available} item(s) in ${check.list})`,
+      };
     }
   }
   return undefined;

@@ -69,15 +69,19 @@ export function resolveRef(spec: OpenApiDocument, schema: SchemaObject): SchemaO
  */
 export function errorStatuses(spec: OpenApiDocument): Map<number, number> {
   const statuses = new Map<number, number>();
-  const paths = (spec as unknown as { paths: Record<string, Record<string, { responses?: Record<string, SchemaObject> }>> })
-    .paths;
+  const paths = (
+    spec as unknown as { paths: Record<string, Record<string, { responses?: Record<string, SchemaObject> }>> }
+  ).paths;
   for (const item of Object.values(paths)) {
     for (const operation of Object.values(item)) {
       for (const [status, response] of Object.entries(operation.responses ?? {})) {
-        const resolved = resolveRef(spec, response) as { content?: Record<string, { schema?: SchemaObject }> };
+        const resolved = resolveRef(spec, response) as {
+          content?: Record<string, { schema?: SchemaObject }>;
+        };
         const schema = resolved.content?.['application/json']?.schema;
         for (const part of schema?.allOf ?? []) {
-          for (const code of (part.properties?.code?.enum as number[] | undefined) ?? []) statuses.set(code, Number(status));
+          for (const code of (part.properties?.code?.enum as number[] | undefined) ?? [])
+            statuses.set(code, Number(status));
         }
       }
     }

@@ -1,0 +1,192 @@
+import { spawn } from 'node:child_process';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { createKlingClient } from '@klingkit/client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createMockServer, type MockServer } from '../src/index.js';
+import { conformingFetch, type Violation } from './spec-conformance.js';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
+});
+
+async function listening(
+  options: Parameters<typeof createMockServer>[0] = {},
+): Promise<{ mock: MockServer; url: string }> {
+  const mock = createMockServer(options);
+  const url = await mock.listen();
+  cleanups.push(() => mock.close());
+  return { mock, url };
+}
+
+/** A loopback receiver for callbacks that answers with the given statuses in turn, then 200. */
+async function receiver(statuses: number[] = []) {
+  const bodies: unknown[] = [];
+  const server: Server = createServer((request: IncomingMessage, response) => {
+    let text = '';
+    request.on('data', (chunk) => {
+      text += chunk;
+    });
+    request.on('end', () => {
+      bodies.push(JSON.parse(text));
+      response.writeHead(statuses.shift() ?? 200).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, bodies };
+}
+
+describe('over HTTP on 127.0.0.1', () => {
+  it('serves the client end to end, with every response conforming to the spec', async () => {
+    const { url } = await listening();
+    const violations: Violation[] = [];
+    const client = createKlingClient({
+      accessKey: 'demo-access-key',
+      secretKey: 'demo-secret-key',
+      baseUrl: url,
+      fetch: conformingFetch((request) => fetch(request), violations),
+    });
+    const { images } = await client.tasks.generate(
+      'omni',
+      { prompt: 'lighthouse', n: 2 },
+      { pollIntervalMs: 10 },
+    );
+    const png = await fetch(images[0]?.url as string);
+    expect(png.headers.get('content-type')).toBe('image/png');
+    expect(images[0]?.url.startsWith(url)).toBe(true);
+    expect(await client.tasks.list('omni').page(1)).toHaveLength(1);
+    expect(violations).toEqual([]);
+  });
+
+  it('answers CORS preflights for browsers', async () => {
+    const { url } = await listening();
+    const response = await fetch(`${url}/v1/images/generations`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'POST' },
+    });
+    expect(response.status).toBe(204);
+    expect(response.headers.get('access-control-allow-origin')).toBe('*');
+    expect(response.headers.get('access-control-allow-headers')).toContain('authorization');
+  });
+
+  it('refuses an oversized body over HTTP with a 413 envelope', async () => {
+    const { url } = await listening({ maxBodyBytes: 2048 });
+    const response = await fetch(`${url}/v1/images/generations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer x' },
+      body: 'x'.repeat(100_000),
+    });
+    expect(response.status).toBe(401);
+    const client = createKlingClient({
+      accessKey: 'demo-access-key',
+      secretKey: 'demo-secret-key',
+      baseUrl: url,
+    });
+    const error = await client
+      .POST('/v1/images/generations', {
+        body: { prompt: 'y'.repeat(2400), negative_prompt: 'z'.repeat(2400) },
+      })
+      .catch((e) => e);
+    expect(error).toMatchObject({ httpStatus: 413, code: 1200 });
+  });
+});
+
+describe('callbacks', () => {
+  it('POSTs the bare task object on every status change, retrying a failing receiver', async () => {
+    const hook = await receiver([500]);
+    const { mock, url } = await listening({ callbacks: { retryDelayMs: 5 } });
+    const client = createKlingClient({
+      accessKey: 'demo-access-key',
+      secretKey: 'demo-secret-key',
+      baseUrl: url,
+    });
+    const created = await client.tasks.create('generations', { prompt: 'x', callback_url: hook.url });
+    await client.tasks.wait('generations', created.task_id, { pollIntervalMs: 10 });
+    await mock.callbacksIdle();
+    const statuses = (hook.bodies as { task_status: string; code?: unknown }[]).map(
+      (body) => body.task_status,
+    );
+    // The retried `submitted` may land after `processing`: deliveries are at-least-once and unordered.
+    expect([...statuses].sort()).toEqual(['processing', 'submitted', 'submitted', 'succeed']);
+    expect(hook.bodies.every((body) => (body as { code?: unknown }).code === undefined)).toBe(true);
+    const deliveries = mock.callbacks();
+    expect(deliveries[0]).toMatchObject({ ok: false, httpStatus: 500, attempt: 1 });
+    expect(deliveries.filter((delivery) => delivery.ok)).toHaveLength(3);
+  });
+
+  it('refuses callback hosts that are not allowed at create, and never contacts them', async () => {
+    const contacted: string[] = [];
+    const mock = createMockServer({
+      callbacks: {
+        fetch: async (request) => {
+          contacted.push(request.url);
+          return new Response();
+        },
+      },
+    });
+    cleanups.push(() => mock.close());
+    const client = createKlingClient({
+      accessKey: 'demo-access-key',
+      secretKey: 'demo-secret-key',
+      baseUrl: 'http://m',
+      fetch: (r) => mock.fetch(r),
+    });
+    const error = await client.tasks
+      .create('generations', { prompt: 'x', callback_url: 'https://hooks.example.org/kling' })
+      .catch((e) => e);
+    expect(error).toMatchObject({ code: 1201 });
+    expect(error.apiMessage).toContain(
+      'host hooks.example.org is not allowed by this mock server (allowed: 127.0.0.1, localhost, ::1, [::1])',
+    );
+    expect(contacted).toEqual([]);
+    expect(mock.tasks()).toEqual([]);
+  });
+});
+
+describe('kling-mock CLI', () => {
+  it('starts, prints its URL and the demo account, serves, and stops cleanly on SIGTERM', async () => {
+    const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+    const child = spawn(process.execPath, [cli, '--port', '0', '--concurrency', '5'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const started = Date.now();
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (chunk) => {
+        output += chunk;
+        const match = /listening on (http:\/\/\S+)/.exec(output);
+        if (match && output.includes('Demo account')) resolve(match[1] as string);
+      });
+      child.once('exit', (code) => reject(new Error(`exited early with ${code}: ${output}`)));
+    });
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(output).toContain('access key demo-access-key, secret key demo-secret-key');
+    const client = createKlingClient({
+      accessKey: 'demo-access-key',
+      secretKey: 'demo-secret-key',
+      baseUrl: url,
+    });
+    await expect(
+      client.tasks.create('generations', { prompt: 'x', n: 6 }, { maxRetries: 0 }),
+    ).rejects.toMatchObject({ code: 1303 });
+    const exit = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    expect(await exit).toBe(0);
+  });
+
+  it('explains bad flags and exits 2', async () => {
+    const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+    const child = spawn(process.execPath, [cli, '--account', 'no-colon'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(2);
+    expect(stderr).toContain('--account must be ACCESS_KEY:SECRET_KEY; got "no-colon"');
+  });
+});
