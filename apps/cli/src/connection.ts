@@ -4,6 +4,8 @@ import { UsageError } from './usage-error.js';
 
 export interface Connection {
   client: KlingClient;
+  /** First poll delay while waiting: the embedded mock answers in-process, the real API takes minutes. */
+  pollIntervalMs: number;
   /** Fetch for result URLs: the embedded mock serves its images in-process. */
   fetch: (request: Request) => Promise<Response>;
   /** One line saying where requests go. */
@@ -38,6 +40,7 @@ export function connect(env: NodeJS.ProcessEnv): Connection {
     return {
       client,
       fetch: (request) => fetch(request),
+      pollIntervalMs: 2000,
       description: `Using the Kling API at ${baseUrl ?? 'https://api-singapore.klingai.com'}.`,
       close: async () => {},
     };
@@ -53,6 +56,7 @@ export function connect(env: NodeJS.ProcessEnv): Connection {
   return {
     client,
     fetch: (request) => mock.fetch(request),
+    pollIntervalMs: 250,
     description:
       'No KLING_ACCESS_KEY/KLING_SECRET_KEY or KLING_API_KEY set: using the embedded mock server (no account, no network).',
     close: () => mock.close(),

@@ -171,7 +171,8 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
     callbacks,
     faults,
     images,
-    nextTaskId: () => `86${String(++taskCounter).padStart(16, '0')}`,
+    // Numeric like the platform's ids, and unique across mock instances (the creation time leads).
+    nextTaskId: () => `${clock.now()}${String(++taskCounter % 100_000).padStart(5, '0')}`,
     plannedOutcome(prompt) {
       if (prompt.includes(PROMPT_MARKERS.policy))
         return { status: 'failed', message: 'Failure to pass the risk control system' };

@@ -149,9 +149,12 @@ describe('query and list', () => {
 
   it('lists newest first with pageNum/pageSize and enforces their ranges', async () => {
     const { client } = setup({ limits: { concurrency: 100 } });
-    for (let i = 0; i < 5; i++) await client.tasks.create('generations', { prompt: `p${i}` });
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++)
+      ids.push((await client.tasks.create('generations', { prompt: `p${i}` })).task_id);
     const page = await client.tasks.list('generations', { pageSize: 2 }).page(2);
-    expect(page.map((task) => task.task_id)).toEqual(['860000000000000003', '860000000000000002']);
+    expect(page.map((task) => task.task_id)).toEqual([ids[2], ids[1]]);
+    expect(ids.every((id) => /^\d{18}$/.test(id))).toBe(true);
     const error = await errorOf(
       client.GET('/v1/images/generations', { params: { query: { pageSize: 501 } } }),
     );

@@ -75,6 +75,7 @@ export async function generate(args: string[], io: CommandIo, connection: () => 
     try {
       task = await conn.client.tasks.wait(family, created.task_id, {
         timeoutMs: timeoutSeconds * 1000,
+        pollIntervalMs: conn.pollIntervalMs,
         signal: io.interrupt,
         onProgress: (update) => progress.update(update),
       });
