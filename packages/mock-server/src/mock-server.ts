@@ -85,6 +85,11 @@ export interface MockServerControls {
   }): void;
   /** The next `count` created tasks fail with `message` (default: a generic failure). */
   failNext(count?: number, message?: string): void;
+  /**
+   * The next `count` API requests answer with business `code` (any code the spec documents, with its
+   * status), e.g. 1101 arrears or 1304 IP allow-list, which no request can otherwise provoke.
+   */
+  injectError(code: number, count?: number): void;
 }
 
 export interface MockServer extends MockServerControls {
@@ -143,6 +148,7 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
   const faults = createFaultInjector(options.faults);
   const images = createImageCache(options.imageCacheSize ?? 256);
   const failQueue: string[] = [];
+  const injectedErrors: number[] = [];
   let taskCounter = 0;
 
   const context: MockContext = {
@@ -196,6 +202,7 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
       callbacks.clear();
       images.clear();
       failQueue.length = 0;
+      injectedErrors.length = 0;
       context.lifecycle.stop();
     },
     tasks: (account) =>
@@ -233,6 +240,14 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
         throw new RangeError(`failNext count must be a non-negative integer; got ${count}`);
       for (let i = 0; i < count; i++) failQueue.push(message);
     },
+    injectError(code, count = 1) {
+      if (!statuses.has(code)) {
+        throw new RangeError(
+          `injectError takes a code the spec documents (${[...statuses.keys()].join(', ')}); got ${code}`,
+        );
+      }
+      for (let i = 0; i < count; i++) injectedErrors.push(code);
+    },
   };
 
   async function handle(request: MockRequest): Promise<MockResponse> {
@@ -252,6 +267,8 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
 
   async function handleApiWithFaults(request: MockRequest): Promise<MockResponse> {
     if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
+    const injected = injectedErrors.shift();
+    if (injected !== undefined) return context.fail(injected, `Injected error ${injected} (mock controls)`);
     const fault = faults.draw();
     if (fault?.kind === 'rate') {
       const code = fault.code === 1303 && request.method !== 'POST' ? 1302 : fault.code;

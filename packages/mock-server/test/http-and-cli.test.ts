@@ -3,9 +3,9 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createKlingClient } from '@klingkit/client';
+import { conformingFetch, type Violation } from '@klingkit/spec/conformance';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMockServer, type MockServer } from '../src/index.js';
-import { conformingFetch, type Violation } from './spec-conformance.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {

@@ -1,10 +1,10 @@
 import { createKlingClient, KlingApiError } from '@klingkit/client';
+import { conformingFetch, type Violation } from '@klingkit/spec/conformance';
 import { SignJWT } from 'jose';
 import { PNG } from 'pngjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createMockServer, type MockServer, type MockServerOptions } from '../src/index.js';
 import { pngOf } from './fixtures/images.js';
-import { conformingFetch, type Violation } from './spec-conformance.js';
 
 const ORIGIN = 'http://kling.test';
 const violations: Violation[] = [];

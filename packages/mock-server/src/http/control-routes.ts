@@ -37,9 +37,14 @@ export async function handleControl(
         );
         return json(200, { ok: true });
       }
+      case 'POST /__mock/inject-error': {
+        const { code, count } = await readJson(request);
+        controls.injectError(Number(code), count === undefined ? 1 : Number(count));
+        return json(200, { ok: true });
+      }
       default:
         return json(404, {
-          error: `No control ${route}. Controls: POST /__mock/reset, GET /__mock/tasks, GET /__mock/callbacks, POST /__mock/clock, GET|POST /__mock/config, POST /__mock/fail-next`,
+          error: `No control ${route}. Controls: POST /__mock/reset, GET /__mock/tasks, GET /__mock/callbacks, POST /__mock/clock, GET|POST /__mock/config, POST /__mock/fail-next, POST /__mock/inject-error`,
         });
     }
   } catch (error) {

@@ -1,19 +1,11 @@
+// Checks HTTP answers against the bundled spec: the status must be declared for the operation and the
+// body must match its schema. Used by the mock server's tests and the contract suite as a validator that
+// shares no code with the mock's own request validation.
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
+import addFormats from 'ajv-formats';
 
-/**
- * Checks responses against the bundled spec with an Ajv instance of its own, independent of the mock's
- * validation module: the status must be declared for the operation and the body must match its schema.
- */
-const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
-const spec = JSON.parse(
-  readFileSync(createRequire(import.meta.url).resolve('@klingkit/spec/openapi.json'), 'utf8'),
-) as {
-  paths: Record<string, Record<string, { responses: Record<string, { $ref?: string; content?: unknown }> }>>;
-  components: { responses: Record<string, { content: Record<string, { schema: object }> }> };
-};
+const spec = JSON.parse(readFileSync(new URL('./dist/openapi.json', import.meta.url), 'utf8'));
 const ajv = new Ajv2020({ strict: false, allErrors: true });
 addFormats(ajv);
 ajv.addSchema(spec, 'openapi.json');
@@ -24,19 +16,7 @@ const operations = Object.entries(spec.paths).map(([template, item]) => ({
   item,
 }));
 
-export interface Violation {
-  method: string;
-  path: string;
-  status: number;
-  problem: string;
-}
-
-export function checkResponse(
-  method: string,
-  path: string,
-  status: number,
-  body: unknown,
-): Violation | undefined {
+export function checkResponse(method, path, status, body) {
   const operation = operations.find((candidate) => candidate.pattern.test(path));
   const declared = operation?.item[method.toLowerCase()]?.responses;
   // Requests the spec does not describe (unknown paths, wrong methods) have no contract to check.
@@ -51,14 +31,12 @@ export function checkResponse(
   return { method, path, status, problem: ajv.errorsText(validate.errors) };
 }
 
-/** Wraps a fetch so every API response it returns is checked; violations are collected for the test to assert. */
-export function conformingFetch(fetch: (request: Request) => Promise<Response>, violations: Violation[]) {
-  return async (request: Request): Promise<Response> => {
+export function conformingFetch(fetch, violations) {
+  return async (request) => {
     const response = await fetch(request);
     const path = new URL(request.url).pathname;
     if (path.startsWith('/v1/')) {
-      const body: unknown = await response.clone().json();
-      const violation = checkResponse(request.method, path, response.status, body);
+      const violation = checkResponse(request.method, path, response.status, await response.clone().json());
       if (violation) violations.push(violation);
     }
     return response;
