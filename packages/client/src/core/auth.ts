@@ -26,6 +26,8 @@ export type KlingCredentials = KeyPairCredentials | ApiKeyCredentials;
 export interface TokenProvider {
   /** The bearer token to send now (cached; re-signed ahead of expiry). */
   getToken(): Promise<string>;
+  /** The cached token when it is fresh, without waiting: the hot path skips an `await` with it. */
+  peek(): string | undefined;
   /** Drops the cached token, e.g. after the server answered 1003/1004, so the next call re-signs. */
   invalidate(): void;
 }
@@ -39,7 +41,7 @@ export function createTokenProvider(credentials: KlingCredentials): TokenProvide
   if ('apiKey' in credentials) {
     const apiKey = credentials.apiKey?.trim();
     if (!apiKey) throw new TypeError('KlingClient: apiKey is empty');
-    return { getToken: async () => apiKey, invalidate: () => {} };
+    return { getToken: async () => apiKey, peek: () => apiKey, invalidate: () => {} };
   }
   return createJwtProvider(credentials);
 }
@@ -58,7 +60,7 @@ function createJwtProvider(credentials: KeyPairCredentials): TokenProvider {
 
   let key: Promise<CryptoKey> | undefined;
   // The pending promise is cached too, so concurrent requests share one signature.
-  let cached: { token: Promise<string>; refreshAt: number } | undefined;
+  let cached: { token: Promise<string>; refreshAt: number; value?: string } | undefined;
 
   return {
     getToken() {
@@ -69,19 +71,27 @@ function createJwtProvider(credentials: KeyPairCredentials): TokenProvider {
       const token = key.then((k) =>
         signJwt(k, { iss: accessKey, exp: issuedAt + ttl, nbf: issuedAt - NOT_BEFORE_SKEW_SECONDS }),
       );
-      const entry = { token, refreshAt: (issuedAt + ttl - refreshAhead) * 1000 };
+      const entry: NonNullable<typeof cached> = { token, refreshAt: (issuedAt + ttl - refreshAhead) * 1000 };
       cached = entry;
+      token.then((value) => {
+        entry.value = value;
+      }, noop);
       // A failed signature must not poison the cache for later calls.
       token.catch(() => {
         if (cached === entry) cached = undefined;
       });
       return token;
     },
+    peek() {
+      return cached && Date.now() < cached.refreshAt ? cached.value : undefined;
+    },
     invalidate() {
       cached = undefined;
     },
   };
 }
+
+function noop() {}
 
 const encoder = new TextEncoder();
 

@@ -1,6 +1,7 @@
 import createClient, { type Client, type ClientOptions } from 'openapi-fetch';
 import type { paths } from '../generated/schema.js';
 import { createTokenProvider, type KlingCredentials, type TokenProvider } from './auth.js';
+import { withDeadline } from './deadline.js';
 import { KlingApiError, KlingConnectionError } from './errors.js';
 import { pickDefined } from './options.js';
 import { abortError, backoffDelay, DEFAULT_RETRY, isRetryable, type RetryOptions, sleep } from './retry.js';
@@ -45,10 +46,16 @@ type Sent = { data?: unknown; error?: unknown; response: Response };
 /** What a retry may assume about a request that got no clear answer. */
 export type Replay = 'safe' | 'rejected-only';
 
+/** What each attempt adds to openapi-fetch's init: the bearer token and, when the caller gave one, the signal. */
+export interface AttemptInit {
+  headers: { Authorization: string };
+  signal?: AbortSignal;
+}
+
 /** Sends one operation with auth repair, timeout and retries; shared by the raw verbs and the workflows. */
 export interface Transport {
   send<T extends Sent>(
-    attempt: (signal: AbortSignal | undefined) => Promise<T>,
+    attempt: (init: AttemptInit) => Promise<T>,
     replay: Replay,
     options?: RequestOptions,
   ): Promise<T>;
@@ -74,6 +81,7 @@ const RESIGN_CODES = new Set([1003, 1004]);
 /** Codes after which a create certainly made no task, so sending it again cannot bill twice. */
 const REJECTED_BEFORE_CREATE = new Set([1302, 1303]);
 const DEFAULT_TIMEOUT_MS = 60_000;
+const NO_OPTIONS: RequestOptions = Object.freeze({});
 
 export function createBaseClient(options: KlingClientOptions): BaseClient {
   const tokens = createTokenProvider(options);
@@ -82,27 +90,33 @@ export function createBaseClient(options: KlingClientOptions): BaseClient {
     ...(options.fetch && { fetch: options.fetch }),
     ...(options.headers && { headers: options.headers }),
   });
-  raw.use({
-    async onRequest({ request }) {
-      request.headers.set('Authorization', `Bearer ${await tokens.getToken()}`);
-      return request;
-    },
-  });
   const defaults = resolveSettings({ ...DEFAULT_RETRY, timeoutMs: DEFAULT_TIMEOUT_MS }, options);
   const { logger } = options;
 
   const transport: Transport = {
     raw,
     logger,
-    async send(attempt, replay, callOptions = {}) {
-      const settings = resolveSettings(defaults, callOptions);
+    async send(attempt, replay, callOptions = NO_OPTIONS) {
+      const settings = callOptions === NO_OPTIONS ? defaults : resolveSettings(defaults, callOptions);
       const { signal } = callOptions;
+      const timedOut = () =>
+        new KlingConnectionError(`No answer within ${settings.timeoutMs} ms.`, { timedOut: true });
       let resigned = false;
       for (let retry = 0; ; retry++) {
         try {
-          return ensureSuccess(await exchange(attempt, settings.timeoutMs, signal));
-        } catch (error) {
+          // A header per call, not a middleware: openapi-fetch's middleware path costs more than the client.
+          const token = tokens.peek() ?? (await tokens.getToken());
+          const init: AttemptInit = { headers: { Authorization: `Bearer ${token}` } };
+          if (signal) init.signal = signal;
+          return ensureSuccess(await withDeadline(attempt(init), settings.timeoutMs, timedOut));
+        } catch (caught) {
           if (signal?.aborted) throw abortError(signal);
+          const error =
+            caught instanceof KlingApiError || caught instanceof KlingConnectionError
+              ? caught
+              : new KlingConnectionError(`Request failed before an answer arrived: ${String(caught)}`, {
+                  cause: caught,
+                });
           if (error instanceof KlingApiError && RESIGN_CODES.has(error.code ?? 0) && !resigned) {
             resigned = true;
             tokens.invalidate();
@@ -132,37 +146,26 @@ export function createBaseClient(options: KlingClientOptions): BaseClient {
   // Wrapping the two verbs (instead of a middleware that re-reads the body) keeps one JSON parse per call.
   // openapi-fetch's verbs are generic over path literals; the wrappers only forward, so their own
   // signatures are erased here and the public type is openapi-fetch's.
-  const GET = ((path: never, init?: { signal?: AbortSignal }) =>
-    transport.send((signal) => raw.GET(path, { ...init, signal } as never), 'safe', {
-      signal: init?.signal,
-    })) as unknown as RawClient['GET'];
-  const POST = ((path: never, init?: { signal?: AbortSignal }) =>
-    transport.send((signal) => raw.POST(path, { ...init, signal } as never), 'rejected-only', {
-      signal: init?.signal,
-    })) as unknown as RawClient['POST'];
+  const GET = ((path: never, init?: UserInit) =>
+    transport.send(
+      (extra) => raw.GET(path, withAttempt(init, extra)),
+      'safe',
+      init?.signal ? { signal: init.signal } : NO_OPTIONS,
+    )) as unknown as RawClient['GET'];
+  const POST = ((path: never, init?: UserInit) =>
+    transport.send(
+      (extra) => raw.POST(path, withAttempt(init, extra)),
+      'rejected-only',
+      init?.signal ? { signal: init.signal } : NO_OPTIONS,
+    )) as unknown as RawClient['POST'];
   return { GET, POST, use: raw.use, eject: raw.eject, tokens, transport };
 }
 
-/** One HTTP exchange under the per-request timeout; network failures become KlingConnectionError. */
-async function exchange<T>(
-  attempt: (signal: AbortSignal | undefined) => Promise<T>,
-  timeoutMs: number,
-  signal: AbortSignal | undefined,
-): Promise<T> {
-  const timeout = timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined;
-  const combined = timeout && signal ? AbortSignal.any([signal, timeout]) : (timeout ?? signal);
-  try {
-    return await attempt(combined);
-  } catch (error) {
-    if (signal?.aborted) throw abortError(signal);
-    if (timeout?.aborted) {
-      throw new KlingConnectionError(`No answer within ${timeoutMs} ms.`, { cause: error, timedOut: true });
-    }
-    if (error instanceof KlingApiError) throw error;
-    throw new KlingConnectionError(`Request failed before an answer arrived: ${String(error)}`, {
-      cause: error,
-    });
-  }
+type UserInit = { signal?: AbortSignal; headers?: Record<string, string> };
+
+/** The caller's init with the attempt's token (and signal) merged in, keeping the caller's own headers. */
+function withAttempt(init: UserInit | undefined, extra: AttemptInit): never {
+  return { ...init, ...extra, headers: { ...init?.headers, ...extra.headers } } as never;
 }
 
 function ensureSuccess<T extends Sent>(result: T): T {

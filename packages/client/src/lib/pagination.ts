@@ -37,7 +37,7 @@ export function listTasks<F extends TaskFamily>(
   const page = async (pageNum: number): Promise<TaskOf<F>[]> => {
     checkInteger('pageNum', pageNum, 1, MAX_PAGE_NUM);
     const result = await transport.send(
-      (signal) => GET(FAMILY_PATHS[family], { params: { query: { pageNum, pageSize } }, signal }),
+      (extra) => GET(FAMILY_PATHS[family], { params: { query: { pageNum, pageSize } }, ...extra }),
       'safe',
       options,
     );

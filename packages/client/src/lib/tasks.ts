@@ -93,7 +93,7 @@ export function createTaskWorkflows(transport: Transport): TaskWorkflows {
       ? { params: { path: { id: selector.taskId } } }
       : { params: { query: { external_task_id: selector.externalTaskId } } };
     const path = `${FAMILY_PATHS[family]}${byId ? '/{id}' : ''}`;
-    const result = await transport.send((signal) => GET(path, { ...init, signal }), 'safe', options);
+    const result = await transport.send((extra) => GET(path, { ...init, ...extra }), 'safe', options);
     const data = (result.data as { data?: unknown }).data;
     const task = Array.isArray(data) ? data[0] : data;
     if (!task) {
@@ -125,7 +125,7 @@ export function createTaskWorkflows(transport: Transport): TaskWorkflows {
       for (let attempt = 0; ; attempt++) {
         try {
           const result = await transport.send(
-            (signal) => POST(FAMILY_PATHS[family], { body, signal }),
+            (extra) => POST(FAMILY_PATHS[family], { body, ...extra }),
             'rejected-only',
             options,
           );

@@ -1,0 +1,71 @@
+/**
+ * Per-request timeouts without a timer per request. Timers and AbortSignals cost more per call than the
+ * rest of the client together (tools/bench), so long timeouts share one sweeper that checks deadlines
+ * every SWEEP_MS; short ones (under ten sweeps) get their own timer to stay accurate.
+ */
+const SWEEP_MS = 100;
+
+interface Watch {
+  deadline: number;
+  expire(): void;
+}
+
+const watched = new Set<Watch>();
+let sweeper: ReturnType<typeof setInterval> | undefined;
+
+function sweep() {
+  const now = Date.now();
+  for (const watch of watched) {
+    if (now >= watch.deadline) {
+      watched.delete(watch);
+      watch.expire();
+    }
+  }
+  if (watched.size === 0 && sweeper) {
+    clearInterval(sweeper);
+    sweeper = undefined;
+  }
+}
+
+/**
+ * Settles like `work`, or rejects with `timedOut()` once `timeoutMs` has passed (0 disables the limit).
+ * The work is abandoned, not aborted: a caller's AbortSignal is what cancels a request for real.
+ */
+export function withDeadline<T>(work: Promise<T>, timeoutMs: number, timedOut: () => Error): Promise<T> {
+  if (timeoutMs <= 0) return work;
+  return new Promise<T>((resolve, reject) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const watch: Watch = {
+      deadline: Date.now() + timeoutMs,
+      expire() {
+        // Nobody awaits the abandoned work any more; its late failure must not surface as unhandled.
+        work.catch(() => {});
+        reject(timedOut());
+      },
+    };
+    if (timeoutMs < SWEEP_MS * 10) {
+      timer = setTimeout(watch.expire, timeoutMs);
+    } else {
+      watched.add(watch);
+      if (!sweeper) {
+        sweeper = setInterval(sweep, SWEEP_MS);
+        // Node: a pending deadline must not keep the process alive on its own.
+        (sweeper as { unref?: () => void }).unref?.();
+      }
+    }
+    const settle = () => {
+      if (timer) clearTimeout(timer);
+      else watched.delete(watch);
+    };
+    work.then(
+      (value) => {
+        settle();
+        resolve(value);
+      },
+      (error: unknown) => {
+        settle();
+        reject(error);
+      },
+    );
+  });
+}
