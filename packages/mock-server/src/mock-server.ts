@@ -12,7 +12,7 @@ import {
 import { createFaultInjector, type FaultOptions } from './faults/fault-injector.js';
 import { handleApi, PROMPT_MARKERS } from './http/api-routes.js';
 import { handleControl } from './http/control-routes.js';
-import { failure, success } from './http/envelope.js';
+import { CORS_HEADERS, failure, success } from './http/envelope.js';
 import { createFetchHandler } from './http/fetch-handler.js';
 import { handleImage } from './http/image-routes.js';
 import type { MockRequest, MockResponse } from './http/mock-request.js';
@@ -104,10 +104,6 @@ export interface MockServer extends MockServerControls {
 }
 
 const THIRTY_DAYS_MS = 30 * 24 * 60 * 60 * 1000;
-const CORS_HEADERS = {
-  'access-control-allow-origin': '*',
-  'access-control-expose-headers': 'retry-after',
-};
 const PREFLIGHT: MockResponse = {
   status: 204,
   headers: {
@@ -290,7 +286,9 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
       );
     if (serverFault && !(serverFault.afterCreate && request.method === 'POST')) return injectServerFault();
 
-    const auth = await context.authenticator.authenticate(request.header('authorization'));
+    const pending = context.authenticator.authenticate(request.header('authorization'));
+    // A cached token is answered synchronously; only a first sight of a token needs the async verify.
+    const auth = pending instanceof Promise ? await pending : pending;
     if (!auth.ok) return context.fail(auth.code, auth.message);
     const limited = limits.checkRate(auth.account);
     if (limited) return context.fail(limited.code, limited.message);

@@ -8,7 +8,12 @@ import createClient from 'openapi-fetch';
 const mock = createMockServer();
 const fetch = (request) => mock.fetch(request);
 const baseUrl = 'http://kling.mock';
-const kling = createKlingClient({ accessKey: 'demo-access-key', secretKey: 'demo-secret-key', baseUrl, fetch });
+const kling = createKlingClient({
+  accessKey: 'demo-access-key',
+  secretKey: 'demo-secret-key',
+  baseUrl,
+  fetch,
+});
 const { task_id: id } = await kling.tasks.create('generations', { prompt: 'benchmark' });
 const now = Math.floor(Date.now() / 1000);
 const token = await new SignJWT({ iss: 'demo-access-key', exp: now + 3600, nbf: now - 5 })
@@ -36,10 +41,14 @@ for (let round = -3; round < rounds; round++) {
 }
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const [rawMedian, klingMedian] = Object.values(samples).map(median);
-console.log(`| call (in-process mock fetch, median of ${rounds} rounds x ${callsPerRound}) | µs per call | calls/s |`);
+console.log(
+  `| call (in-process mock fetch, median of ${rounds} rounds x ${callsPerRound}) | µs per call | calls/s |`,
+);
 console.log('|---|---:|---:|');
 for (const [name, values] of Object.entries(samples)) {
   console.log(`| ${name} | ${median(values).toFixed(1)} | ${Math.round(1e6 / median(values))} |`);
 }
-console.log(`\nklingkit overhead over raw openapi-fetch: ${(((klingMedian - rawMedian) / rawMedian) * 100).toFixed(1)}%`);
+console.log(
+  `\nklingkit overhead over raw openapi-fetch: ${(((klingMedian - rawMedian) / rawMedian) * 100).toFixed(1)}%`,
+);
 await mock.close();

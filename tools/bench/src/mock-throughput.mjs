@@ -23,7 +23,11 @@ async function startPrism() {
     });
   });
   const prism = here('../node_modules/.bin/prism');
-  const child = spawn(prism, ['mock', here('../../../spec/dist/openapi.yaml'), '-p', String(port), '-h', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    prism,
+    ['mock', here('../../../spec/dist/openapi.yaml'), '-p', String(port), '-h', '127.0.0.1'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   await new Promise((resolve) => {
     let output = '';
     child.stdout.on('data', (chunk) => {
@@ -49,22 +53,52 @@ bare.child.kill();
 
 const mock = await startNode('./servers/mock.mjs');
 const auth = { authorization: `Bearer ${mock.token}`, 'content-type': 'application/json' };
-results.push(await load('klingkit mock: query by id', { url: `${mock.url}/v1/images/generations/${mock.taskId}`, headers: auth }));
-results.push(await load('klingkit mock: create (full validation)', { url: `${mock.url}/v1/images/generations`, method: 'POST', headers: auth, body: createBody }));
+results.push(
+  await load('klingkit mock: query by id', {
+    url: `${mock.url}/v1/images/generations/${mock.taskId}`,
+    headers: auth,
+  }),
+);
+results.push(
+  await load('klingkit mock: create (full validation)', {
+    url: `${mock.url}/v1/images/generations`,
+    method: 'POST',
+    headers: auth,
+    body: createBody,
+  }),
+);
 mock.child.kill();
 
 const prism = await startPrism();
 const prismAuth = { authorization: 'Bearer x', 'content-type': 'application/json' };
-results.push(await load('Prism 5.14 mock: query by id', { url: `${prism.url}/v1/images/generations/${prism.taskId}`, headers: prismAuth }));
-results.push(await load('Prism 5.14 mock: create', { url: `${prism.url}/v1/images/generations`, method: 'POST', headers: prismAuth, body: createBody }));
+results.push(
+  await load('Prism 5.14 mock: query by id', {
+    url: `${prism.url}/v1/images/generations/${prism.taskId}`,
+    headers: prismAuth,
+  }),
+);
+results.push(
+  await load('Prism 5.14 mock: create', {
+    url: `${prism.url}/v1/images/generations`,
+    method: 'POST',
+    headers: prismAuth,
+    body: createBody,
+  }),
+);
 prism.child.kill();
 
 const byName = Object.fromEntries(results.map((r) => [r.name, r]));
 const ratio = (a, b) => (byName[a].rps / byName[b].rps).toFixed(2);
-console.log(`\n${connections} connections, ${seconds} s per row after a 2 s warm-up, Node ${process.version}\n`);
+console.log(
+  `\n${connections} connections, ${seconds} s per row after a 2 s warm-up, Node ${process.version}\n`,
+);
 console.log('| server and request | req/s | p99 latency (ms) | errors / non-2xx |');
 console.log('|---|---:|---:|---:|');
 for (const r of results) console.log(`| ${r.name} | ${r.rps} | ${r.p99} | ${r.errors} |`);
-console.log(`\nquery vs bare node:http: ${ratio('klingkit mock: query by id', 'bare node:http, fixed JSON (ceiling)')}x`);
+console.log(
+  `\nquery vs bare node:http: ${ratio('klingkit mock: query by id', 'bare node:http, fixed JSON (ceiling)')}x`,
+);
 console.log(`query vs Prism: ${ratio('klingkit mock: query by id', 'Prism 5.14 mock: query by id')}x`);
-console.log(`create vs Prism: ${ratio('klingkit mock: create (full validation)', 'Prism 5.14 mock: create')}x`);
+console.log(
+  `create vs Prism: ${ratio('klingkit mock: create (full validation)', 'Prism 5.14 mock: create')}x`,
+);

@@ -47,7 +47,8 @@ export function createAuthenticator(options: {
   };
 
   return {
-    async authenticate(header: string | null): Promise<AuthResult> {
+    /** Synchronous for cached tokens and API keys; a promise only when a JWT must be verified. */
+    authenticate(header: string | null): AuthResult | Promise<AuthResult> {
       if (!header?.trim()) return { ok: false, code: 1001, message: 'Authorization header is empty' };
       const match = /^Bearer ([^\s]+)$/.exec(header);
       if (!match)

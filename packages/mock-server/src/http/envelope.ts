@@ -1,14 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { MockResponse } from './mock-request.js';
 
-const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
+/** CORS is open on every answer so browser demos can call the mock; built once, not per response. */
+export const CORS_HEADERS = {
+  'access-control-allow-origin': '*',
+  'access-control-expose-headers': 'retry-after',
+} as const;
+const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', ...CORS_HEADERS };
 
 /** `{code: 0, message: 'SUCCEED', request_id, data}`. */
 export function success(data: unknown): MockResponse {
   return {
     status: 200,
     headers: JSON_HEADERS,
-    body: JSON.stringify({ code: 0, message: 'SUCCEED', request_id: randomUUID(), data }),
+    body: `{"code":0,"message":"SUCCEED","request_id":"${randomUUID()}","data":${JSON.stringify(data)}}`,
   };
 }
 

@@ -1,7 +1,12 @@
 // The ceiling: a node:http server answering a fixed JSON body, as small as a server can be.
 import { createServer } from 'node:http';
 
-const body = JSON.stringify({ code: 0, message: 'SUCCEED', request_id: 'fixed', data: { task_id: '1', task_status: 'succeed' } });
+const body = JSON.stringify({
+  code: 0,
+  message: 'SUCCEED',
+  request_id: 'fixed',
+  data: { task_id: '1', task_status: 'succeed' },
+});
 const server = createServer((request, response) => {
   response.writeHead(200, { 'content-type': 'application/json' });
   response.end(body);
