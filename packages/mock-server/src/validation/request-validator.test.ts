@@ -131,6 +131,15 @@ describe('create bodies', () => {
   });
 });
 
+describe('which error is reported', () => {
+  // Found by the fuzzer: a body breaking both a field and a cross-field rule named only the rule.
+  it("reports a field's own error before a rule between fields", () => {
+    expect(generations({ prompt: 0, aspect_ratio: '21:9' })).toMatchObject({ field: 'prompt' });
+    expect(generations({ prompt: 'x', aspect_ratio: '21:9', extra: 1 })).toMatchObject({ field: 'extra' });
+    expect(generations({ prompt: 'x', aspect_ratio: '21:9' })).toMatchObject({ field: 'aspect_ratio' });
+  });
+});
+
 describe('list queries', () => {
   it('applies the spec defaults and ranges', () => {
     expect(validator.parseListQuery(new URLSearchParams())).toEqual({ pageNum: 1, pageSize: 30 });

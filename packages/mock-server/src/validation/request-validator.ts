@@ -29,6 +29,8 @@ const LIST_PARAMETERS = ['PageNum', 'PageSize', 'ExternalTaskIdQuery'];
 
 interface CompiledRequest {
   validate: ValidateFunction;
+  /** Same schema, all errors: run only on failure, to report a field's own error before a cross-field rule. */
+  explain: ValidateFunction;
   schema: SchemaObject;
   checks: KlingCheck[];
   /** Paths of image inputs, `*` standing for every array item. */
@@ -42,16 +44,21 @@ interface CompiledRequest {
  * (`x-kling-error-code`). No rule is written here a second time.
  */
 export function createRequestValidator(spec: OpenApiDocument) {
-  const ajv = new Ajv2020({ strict: false, allErrors: false, verbose: true });
-  addFormats(ajv);
-  ajv.addSchema(spec as object, 'openapi.json');
-  const compile = (pointer: string) => ajv.compile({ $ref: `openapi.json#${pointer}` });
+  const build = (allErrors: boolean) => {
+    const ajv = new Ajv2020({ strict: false, allErrors, verbose: true });
+    addFormats(ajv);
+    ajv.addSchema(spec as object, 'openapi.json');
+    return (pointer: string) => ajv.compile({ $ref: `openapi.json#${pointer}` });
+  };
+  const compile = build(false);
+  const compileExplaining = build(true);
 
   const requests = {} as Record<RequestFamily, CompiledRequest>;
   for (const [family, name] of Object.entries(REQUEST_SCHEMAS) as [RequestFamily, string][]) {
     const schema = spec.components.schemas[name] as SchemaObject;
     requests[family] = {
       validate: compile(`/components/schemas/${name}`),
+      explain: compileExplaining(`/components/schemas/${name}`),
       schema,
       checks: schema['x-kling-checks'] ?? [],
       images: findImageFields(spec, schema),
@@ -70,8 +77,10 @@ export function createRequestValidator(spec: OpenApiDocument) {
     /** Checks a parsed create body; undefined when it is valid. */
     checkCreate(family: RequestFamily, body: unknown): ValidationFailure | undefined {
       const compiled = requests[family];
-      if (!compiled.validate(body))
-        return describeSchemaError(spec, compiled.schema, compiled.validate.errors ?? []);
+      if (!compiled.validate(body)) {
+        compiled.explain(body);
+        return describeSchemaError(spec, compiled.schema, compiled.explain.errors ?? []);
+      }
       const request = body as Record<string, unknown>;
       for (const check of compiled.checks) {
         const failure = runCheck(check, request);
@@ -130,14 +139,17 @@ function describeSchemaError(
   root: SchemaObject,
   errors: ErrorObject[],
 ): ValidationFailure {
-  const ruleError = errors.find((error) => /\/allOf\/\d+\//.test(error.schemaPath));
+  const isRule = (error: ErrorObject) => /\/allOf\/\d+\//.test(error.schemaPath);
+  // A field's own error (type, range, enum...) says more than a rule between fields: report it first.
+  const fieldErrors = errors.filter((error) => !isRule(error) && error.keyword !== 'if');
+  const ruleError = fieldErrors.length === 0 ? errors.find(isRule) : undefined;
   if (ruleError) {
     const index = Number(/\/allOf\/(\d+)\//.exec(ruleError.schemaPath)?.[1]);
     const rule = root.allOf?.[index]?.['x-kling-rule'] as KlingRule | undefined;
     if (rule)
       return { code: 1201, field: rule.field, message: `Invalid parameter ${rule.field}: ${rule.message}` };
   }
-  const error = errors[0] as ErrorObject;
+  const error = (fieldErrors[0] ?? errors[0]) as ErrorObject;
   const field = fieldName(error);
   const got = `; got ${JSON.stringify(error.data)?.slice(0, 80)}`;
   const params = error.params as Record<string, unknown>;
