@@ -146,6 +146,55 @@ describe('callbacks', () => {
   });
 });
 
+describe('callback safety', () => {
+  it('never follows a redirect and never lets a slow receiver hold up requests', async () => {
+    const target = await receiver();
+    const slowBodies: unknown[] = [];
+    const redirector = createServer((_request, response) => {
+      response.writeHead(302, { location: target.url }).end();
+    });
+    const slow = createServer((request, response) => {
+      request.resume();
+      slowBodies.push(request.url);
+      setTimeout(() => response.writeHead(200).end(), 2_000);
+    });
+    for (const server of [redirector, slow]) {
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+    }
+    const portOf = (server: Server) => (server.address() as AddressInfo).port;
+    const { mock, url } = await listening({ callbacks: { attempts: 2, retryDelayMs: 5, timeoutMs: 200 } });
+    const client = createKlingClient({
+      accessKey: 'demo-access-key',
+      secretKey: 'demo-secret-key',
+      baseUrl: url,
+    });
+    await client.tasks.create('generations', {
+      prompt: 'r',
+      callback_url: `http://127.0.0.1:${portOf(redirector)}/hook`,
+    });
+    const started = Date.now();
+    await client.tasks.create('generations', {
+      prompt: 's',
+      callback_url: `http://127.0.0.1:${portOf(slow)}/hook`,
+    });
+    await client.GET('/v1/images/generations', {});
+    expect(Date.now() - started).toBeLessThan(500);
+    await mock.callbacksIdle();
+    expect(target.bodies).toEqual([]);
+    const deliveries = mock.callbacks();
+    expect(
+      deliveries
+        .filter((d) => d.url.includes(String(portOf(redirector))))
+        .every((d) => !d.ok && d.httpStatus === 302),
+    ).toBe(true);
+    const toSlow = deliveries.filter((d) => d.url.includes(String(portOf(slow))));
+    expect(toSlow.length).toBeGreaterThan(0);
+    expect(toSlow.every((d) => !d.ok && /abort|timeout/i.test(d.error ?? ''))).toBe(true);
+    expect(Math.max(...toSlow.map((d) => d.attempt))).toBe(2);
+  });
+});
+
 describe('kling-mock CLI', () => {
   it('starts, prints its URL and the demo account, serves, and stops cleanly on SIGTERM', async () => {
     const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
@@ -174,6 +223,36 @@ describe('kling-mock CLI', () => {
     ).rejects.toMatchObject({ code: 1303 });
     const exit = new Promise<number | null>((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
+    expect(await exit).toBe(0);
+  });
+
+  it('finishes in-flight requests on SIGTERM, then exits 0', async () => {
+    const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+    const child = spawn(process.execPath, [cli, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const url = await new Promise<string>((resolve) => {
+      child.stdout.on('data', (chunk) => {
+        output += chunk;
+        const match = /listening on (http:\/\/\S+)/.exec(output);
+        if (match) resolve(match[1] as string);
+      });
+    });
+    await fetch(`${url}/__mock/config`, {
+      method: 'POST',
+      body: JSON.stringify({ faults: { latencyMs: 300 } }),
+    });
+    const client = createKlingClient({
+      accessKey: 'demo-access-key',
+      secretKey: 'demo-secret-key',
+      baseUrl: url,
+      maxRetries: 0,
+    });
+    const inFlight = Array.from({ length: 20 }, () => client.GET('/v1/images/generations', {}));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const exit = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    const results = await Promise.allSettled(inFlight);
+    expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(20);
     expect(await exit).toBe(0);
   });
 

@@ -1,6 +1,6 @@
 import { createKlingClient, KlingApiError } from '@klingkit/client';
 import { conformingFetch, type Violation } from '@klingkit/spec/conformance';
-import { SignJWT } from 'jose';
+import { generateKeyPair, SignJWT } from 'jose';
 import { PNG } from 'pngjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createMockServer, type MockServer, type MockServerOptions } from '../src/index.js';
@@ -208,6 +208,24 @@ describe('authentication', () => {
         status: 401,
         code,
       });
+    }
+  });
+
+  it('refuses RS256 tokens and tampered payloads', async () => {
+    const { raw } = setup();
+    const { privateKey } = await generateKeyPair('RS256');
+    const rs256 = await new SignJWT({ iss: 'demo-access-key', exp: now() + 600 })
+      .setProtectedHeader({ alg: 'RS256' })
+      .sign(privateKey);
+    const valid = await token({ iss: 'demo-access-key', exp: now() + 600 });
+    const [header, , signature] = valid.split('.');
+    const forgedPayload = Buffer.from(
+      JSON.stringify({ iss: 'demo-access-key', exp: now() + 86_400 * 365 }),
+    ).toString('base64url');
+    for (const forged of [rs256, `${header}.${forgedPayload}.${signature}`]) {
+      const response = await raw('/v1/images/generations', bearer(forged));
+      expect(response.status).toBe(401);
+      expect(((await response.json()) as { code: number }).code).toBe(1000);
     }
   });
 
