@@ -312,12 +312,16 @@ describe('validation answers', () => {
 
 describe('limits', () => {
   it('holds n slots per task until it ends (1303), then frees them', async () => {
-    const { mock, client } = setup({ limits: { concurrency: 4 } });
+    // Long timings: only advanceClock ends the first task, so its slots cannot free up by themselves.
+    const { mock, client } = setup({
+      limits: { concurrency: 4 },
+      timings: { processingAfterMs: 30_000, processingMs: 30_000 },
+    });
     await client.tasks.create('generations', { prompt: 'a', n: 3 });
     const over = await errorOf(client.tasks.create('generations', { prompt: 'b', n: 2 }, { maxRetries: 0 }));
     expect(over).toMatchObject({ httpStatus: 429, code: 1303, retryable: true });
     expect(over.apiMessage).toContain('3 of 4 slots in use, this task needs 2');
-    mock.advanceClock(1000);
+    mock.advanceClock(120_000);
     await expect(client.tasks.create('generations', { prompt: 'b', n: 2 })).resolves.toBeDefined();
   });
 

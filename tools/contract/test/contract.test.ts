@@ -75,8 +75,10 @@ describe.each<Transport>(['in-process', 'http', 'prism proxy'])('contract throug
   });
 
   it('produces the errors real requests trigger, each conforming to the spec', async () => {
+    // Tasks last a minute of mock time, so only advanceClock frees their slots (no race with real time).
     const { mock, client, violations, prismProblems } = await open(transport, {
       limits: { concurrency: 2, balance: 3 },
+      timings: { processingAfterMs: 30_000, processingMs: 30_000 },
     });
     await client.tasks.create('generations', { prompt: 'one', n: 2, external_task_id: 'dup' });
     const codes = [
@@ -90,7 +92,7 @@ describe.each<Transport>(['in-process', 'http', 'prism proxy'])('contract throug
       ).code,
       (await errorOf(client.tasks.get('omni', 'no-such-task'))).code,
     ];
-    mock.advanceClock(60_000);
+    mock.advanceClock(120_000);
     await client.tasks.create('generations', { prompt: 'four' });
     codes.push((await errorOf(client.tasks.create('generations', { prompt: 'five' }))).code);
     expect(codes).toEqual([1201, 1303, 1301, 1201, 1203, 1102]);
