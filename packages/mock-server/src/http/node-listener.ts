@@ -73,10 +73,14 @@ export function createNodeListener(
       const closing = server;
       server = undefined;
       if (!closing) return;
+      // Connections that finish their last request become idle later: keep closing idle ones until done,
+      // or keep-alive clients would hold the shutdown for the whole keep-alive timeout.
+      const sweep = setInterval(() => closing.closeIdleConnections(), 25);
       await new Promise<void>((resolve) => {
         closing.close(() => resolve());
         closing.closeIdleConnections();
       });
+      clearInterval(sweep);
     },
   };
 }
