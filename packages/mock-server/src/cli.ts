@@ -5,11 +5,11 @@ import { TIMING_PROFILES, type TimingProfile } from './lifecycle/timings.js';
 import { createMockServer } from './mock-server.js';
 
 const usage = `Usage: kling-mock [--port 4010] [--host 127.0.0.1] [--account AK:SK]... [--api-key KEY]...
-                  [--concurrency N] [--profile fast|realistic] [--callback-host HOST]...
+                  [--concurrency N] [--max-tasks N] [--profile fast|realistic] [--callback-host HOST]...
 
 Serves the klingkit mock of the Kling image API over HTTP until Ctrl-C (SIGINT) or SIGTERM.
 With no --account and no --api-key, the demo account ${DEMO_ACCOUNT.accessKey} / ${DEMO_ACCOUNT.secretKey} exists.
-Controls live under /__mock/ (reset, tasks, callbacks, clock, config, fail-next).`;
+Controls live under /__mock/ (reset, tasks, callbacks, stats, clock, config, fail-next, inject-error).`;
 
 function fail(message: string): never {
   process.stderr.write(`kling-mock: ${message}\n\n${usage}\n`);
@@ -25,6 +25,7 @@ function parse() {
       account: { type: 'string', multiple: true, default: [] },
       'api-key': { type: 'string', multiple: true, default: [] },
       concurrency: { type: 'string' },
+      'max-tasks': { type: 'string' },
       profile: { type: 'string', default: 'fast' },
       'callback-host': { type: 'string', multiple: true, default: [] },
       help: { type: 'boolean', short: 'h', default: false },
@@ -58,12 +59,18 @@ if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency 
   fail(`--concurrency must be a whole number of slots >= 1; got ${JSON.stringify(values.concurrency)}`);
 }
 
+const maxTasks = values['max-tasks'] === undefined ? undefined : Number(values['max-tasks']);
+if (maxTasks !== undefined && (!Number.isInteger(maxTasks) || maxTasks < 1)) {
+  fail(`--max-tasks must be a whole number of tasks >= 1; got ${JSON.stringify(values['max-tasks'])}`);
+}
+
 const useDemo = accounts.length === 0 && values['api-key'].length === 0;
 const mock = createMockServer({
   ...(accounts.length > 0 && { accounts }),
   apiKeys: values['api-key'],
   profile: values.profile as TimingProfile,
   ...(concurrency !== undefined && { limits: { concurrency } }),
+  ...(maxTasks !== undefined && { maxTasks }),
   ...(values['callback-host'].length > 0 && { callbacks: { allowedHosts: values['callback-host'] } }),
 });
 const url = await mock

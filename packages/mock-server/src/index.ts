@@ -13,5 +13,6 @@ export type {
   MockServer,
   MockServerControls,
   MockServerOptions,
+  MockStats,
 } from './mock-server.js';
 export { createMockServer } from './mock-server.js';

@@ -15,7 +15,7 @@ import { handleControl } from './http/control-routes.js';
 import { CORS_HEADERS, failure, success } from './http/envelope.js';
 import { createFetchHandler } from './http/fetch-handler.js';
 import { handleImage } from './http/image-routes.js';
-import type { MockRequest, MockResponse } from './http/mock-request.js';
+import { DROPPED_CONNECTION, type MockRequest, type MockResponse } from './http/mock-request.js';
 import { createNodeListener, type ListenOptions } from './http/node-listener.js';
 import { createImageCache } from './images/image-cache.js';
 import { createClock } from './lifecycle/clock.js';
@@ -59,6 +59,13 @@ export interface InspectedTask {
   task: ReturnType<typeof toTaskObject>;
 }
 
+/** What the mock holds in memory against its bounds, for soak tests and dashboards. */
+export interface MockStats {
+  tasks: { stored: number; limit: number };
+  imageCache: { entries: number; limit: number };
+  callbacks: { recorded: number; limit: number; inFlight: number };
+}
+
 export interface MockConfig {
   timings: Timings;
   limits: LimitOptions;
@@ -77,6 +84,8 @@ export interface MockServerControls {
   advanceClock(ms: number): void;
   now(): number;
   config(): MockConfig;
+  /** Sizes of the task store, image cache and callback log against their bounds. */
+  stats(): MockStats;
   configure(changes: {
     timings?: Partial<Timings>;
     limits?: LimitOptions;
@@ -138,11 +147,20 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
   const clock = createClock();
   const accounts = options.accounts ?? (options.apiKeys?.length ? [] : [DEMO_ACCOUNT]);
   let timings = checkedTimings({ ...TIMING_PROFILES[options.profile ?? 'fast'], ...options.timings });
-  const store = createTaskStore(options.maxTasks ?? 200_000);
+  const maxTasks = options.maxTasks ?? 200_000;
+  const imageCacheSize = options.imageCacheSize ?? 256;
+  for (const [name, value] of [
+    ['maxTasks', maxTasks],
+    ['imageCacheSize', imageCacheSize],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 1)
+      throw new RangeError(`${name} must be a whole number >= 1; got ${value}`);
+  }
+  const store = createTaskStore(maxTasks);
   const limits = createAccountLimits(options.limits ?? {}, clock);
   const callbacks = createCallbackDispatcher(options.callbacks);
   const faults = createFaultInjector(options.faults);
-  const images = createImageCache(options.imageCacheSize ?? 256);
+  const images = createImageCache(imageCacheSize);
   const failQueue: string[] = [];
   const injectedErrors: number[] = [];
   let taskCounter = 0;
@@ -216,6 +234,15 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
       context.lifecycle.tick();
     },
     now: () => clock.now(),
+    stats: () => ({
+      tasks: { stored: store.size, limit: maxTasks },
+      imageCache: { entries: images.size, limit: imageCacheSize },
+      callbacks: {
+        recorded: callbacks.deliveries().length,
+        limit: callbacks.recordLimit,
+        inFlight: callbacks.inFlight,
+      },
+    }),
     config: () => ({ timings, limits: { ...limits.settings }, faults: { ...faults.settings } }),
     configure(changes) {
       if (changes.profile !== undefined && !(changes.profile in TIMING_PROFILES)) {
@@ -254,7 +281,8 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
       if (!request.path.startsWith('/v1/'))
         return withCors(context.fail(1203, `Resource not found: ${request.path}`));
       context.lifecycle.tick();
-      return withCors(await handleApiWithFaults(request));
+      const answer = await handleApiWithFaults(request);
+      return answer.drop ? answer : withCors(answer);
     } catch {
       // Never a stack trace, never a crash: whatever went wrong is the platform's 5000.
       return withCors(context.fail(5000, 'Internal server error'));
@@ -277,13 +305,11 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
         },
       );
     }
-    const serverFault = fault?.kind === 'server' ? fault : undefined;
+    const serverFault = fault?.kind === 'server' || fault?.kind === 'drop' ? fault : undefined;
     const injectServerFault = () =>
-      failure(
-        serverFault?.status ?? 500,
-        serverFault?.code ?? 5000,
-        'Internal server error (injected fault)',
-      );
+      serverFault?.kind === 'server'
+        ? failure(serverFault.status, serverFault.code, 'Internal server error (injected fault)')
+        : DROPPED_CONNECTION;
     if (serverFault && !(serverFault.afterCreate && request.method === 'POST')) return injectServerFault();
 
     const pending = context.authenticator.authenticate(request.header('authorization'));

@@ -333,6 +333,22 @@ describe('limits', () => {
       retryable: false,
     });
 
+    // A balance of one account overrides the common one, and only for that account.
+    const accounts = [
+      { accessKey: 'rich', secretKey: 'rich-secret' },
+      { accessKey: 'poor', secretKey: 'poor-secret' },
+    ];
+    const { mock } = setup({ accounts, limits: { balance: 10, balances: { poor: 1 } } });
+    const as = (account: (typeof accounts)[number]) =>
+      createKlingClient({ ...account, baseUrl: ORIGIN, fetch: (r) => mock.fetch(r), maxRetries: 0 });
+    await as(accounts[1] as (typeof accounts)[number]).tasks.create('generations', { prompt: 'a' });
+    expect(
+      await errorOf(
+        as(accounts[1] as (typeof accounts)[number]).tasks.create('generations', { prompt: 'b' }),
+      ),
+    ).toMatchObject({ code: 1102 });
+    await as(accounts[0] as (typeof accounts)[number]).tasks.create('generations', { prompt: 'c', n: 9 });
+
     const { client: busy } = setup({ limits: { requestsPerSecond: 3 } });
     const results = await Promise.allSettled(
       Array.from({ length: 5 }, () => busy.GET('/v1/images/generations', {})),
@@ -357,6 +373,20 @@ describe('faults', () => {
     await expect(client.GET('/v1/images/generations', {})).resolves.toBeDefined();
   });
 
+  it('drops connections on demand: in process fetch rejects with a TypeError, some after the task was made', async () => {
+    const { mock, client } = setup({ faults: { dropRate: 1, afterCreateShare: 1 } });
+    const error = await client.POST('/v1/images/generations', { body: { prompt: 'x' } }).catch((e) => e);
+    expect(error).toMatchObject({ name: 'KlingConnectionError' });
+    expect(error.cause).toBeInstanceOf(TypeError);
+    expect(mock.tasks()).toHaveLength(1);
+    mock.configure({ faults: { afterCreateShare: 0 } });
+    await client.POST('/v1/images/generations', { body: { prompt: 'y' } }).catch(() => undefined);
+    expect(mock.tasks()).toHaveLength(1);
+    expect(() => mock.configure({ faults: { serverErrorRate: 0.5 } })).toThrow(
+      'faults.serverErrorRate + rateLimitRate + dropRate must not exceed 1; got 1.5',
+    );
+  });
+
   it('turns any unexpected exception into a 500 / 5000 envelope without a stack', async () => {
     const { mock, client } = setup();
     const { images } = await client.tasks.generate('generations', { prompt: 'x' }, { pollIntervalMs: 5 });
@@ -379,10 +409,30 @@ describe('faults', () => {
     expect(() => mock.configure({ faults: { serverErrorRate: 2 } })).toThrow(
       'faults.serverErrorRate must be from 0 to 1; got 2',
     );
+    expect(() => mock.configure({ limits: { concurrency: 0 } })).toThrow(
+      'limits.concurrency must be a whole number >= 1; got 0',
+    );
+    expect(() => mock.configure({ limits: { balances: { 'demo-access-key': -1 } } })).toThrow(
+      'limits.balances.demo-access-key must be a whole number >= 0; got -1',
+    );
+    expect(() => createMockServer({ maxTasks: 0 })).toThrow('maxTasks must be a whole number >= 1; got 0');
   });
 });
 
 describe('controls over HTTP', () => {
+  it('reports what it holds against its bounds', async () => {
+    const { client, raw } = setup({ maxTasks: 2, imageCacheSize: 1 });
+    for (const prompt of ['a', 'b', 'c']) {
+      const { images } = await client.tasks.generate('generations', { prompt }, { pollIntervalMs: 5 });
+      await raw(new URL(images[0]?.url as string).pathname);
+    }
+    expect(await (await raw('/__mock/stats')).json()).toEqual({
+      tasks: { stored: 2, limit: 2 },
+      imageCache: { entries: 1, limit: 1 },
+      callbacks: { recorded: 0, limit: 10_000, inFlight: 0 },
+    });
+  });
+
   it('resets, inspects, advances the clock and configures', async () => {
     const { client, raw } = setup();
     await client.tasks.create('generations', { prompt: 'x' });

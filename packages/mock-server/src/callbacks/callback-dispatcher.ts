@@ -97,6 +97,12 @@ export function createCallbackDispatcher(options: CallbackOptions = {}) {
     deliveries(): readonly CallbackDelivery[] {
       return deliveries;
     },
+    /** Deliveries still being attempted or waiting to retry. */
+    get inFlight() {
+      return pending.size;
+    },
+    /** At most this many attempts are kept for inspection; older ones are forgotten. */
+    recordLimit: MAX_RECORDED,
     /** Resolves when every queued delivery has finished (tests and shutdown). */
     async idle() {
       while (pending.size > 0) await Promise.all(pending);

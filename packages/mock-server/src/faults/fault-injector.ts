@@ -6,8 +6,13 @@ export interface FaultOptions {
   /** Share (0-1) of API requests answered with 429/1302 or 429/1303. */
   rateLimitRate?: number;
   /**
-   * Share (0-1) of injected server errors on creates that happen after the task was made, the ambiguous
-   * case an idempotent client must survive. Default 0.5.
+   * Share (0-1) of API requests whose connection is dropped with no answer at all (over HTTP the socket is
+   * destroyed; in process `fetch` rejects with a `TypeError`, as a real fetch does on a reset).
+   */
+  dropRate?: number;
+  /**
+   * Share (0-1) of injected server errors and dropped connections on creates that happen after the task
+   * was made, the ambiguous case an idempotent client must survive. Default 0.5.
    */
   afterCreateShare?: number;
   /** Seed of the fault sequence, so a failing run can be replayed. Default 1. */
@@ -16,6 +21,7 @@ export interface FaultOptions {
 
 export type InjectedFault =
   | { kind: 'server'; status: 500 | 503 | 504; code: 5000 | 5001 | 5002; afterCreate: boolean }
+  | { kind: 'drop'; afterCreate: boolean }
   | { kind: 'rate'; code: 1302 | 1303 };
 
 const SERVER_FAULTS = [
@@ -29,12 +35,18 @@ export function createFaultInjector(initial: FaultOptions = {}) {
   let settings: FaultOptions = {};
   let random = mulberry32(1);
   const configure = (next: FaultOptions) => {
-    for (const key of ['serverErrorRate', 'rateLimitRate', 'afterCreateShare'] as const) {
+    for (const key of ['serverErrorRate', 'rateLimitRate', 'dropRate', 'afterCreateShare'] as const) {
       const value = next[key];
       if (value !== undefined && !(value >= 0 && value <= 1))
         throw new RangeError(`faults.${key} must be from 0 to 1; got ${value}`);
     }
-    settings = { ...settings, ...next };
+    const merged = { ...settings, ...next };
+    const total = (merged.serverErrorRate ?? 0) + (merged.rateLimitRate ?? 0) + (merged.dropRate ?? 0);
+    if (total > 1)
+      throw new RangeError(
+        `faults.serverErrorRate + rateLimitRate + dropRate must not exceed 1; got ${Number(total.toFixed(6))}`,
+      );
+    settings = merged;
     if (next.seed !== undefined) random = mulberry32(next.seed);
   };
   configure(initial);
@@ -49,14 +61,17 @@ export function createFaultInjector(initial: FaultOptions = {}) {
     },
     /** The fault for the next API request, if any. */
     draw(): InjectedFault | undefined {
-      const { serverErrorRate = 0, rateLimitRate = 0 } = settings;
-      if (serverErrorRate === 0 && rateLimitRate === 0) return undefined;
+      const { serverErrorRate = 0, rateLimitRate = 0, dropRate = 0 } = settings;
+      if (serverErrorRate === 0 && rateLimitRate === 0 && dropRate === 0) return undefined;
       const roll = random();
+      const afterCreate = () => random() < (settings.afterCreateShare ?? 0.5);
       if (roll < serverErrorRate) {
         const fault = SERVER_FAULTS[Math.floor(random() * SERVER_FAULTS.length)] ?? SERVER_FAULTS[0];
-        return { kind: 'server', ...fault, afterCreate: random() < (settings.afterCreateShare ?? 0.5) };
+        return { kind: 'server', ...fault, afterCreate: afterCreate() };
       }
       if (roll < serverErrorRate + rateLimitRate) return { kind: 'rate', code: random() < 0.5 ? 1302 : 1303 };
+      if (roll < serverErrorRate + rateLimitRate + dropRate)
+        return { kind: 'drop', afterCreate: afterCreate() };
       return undefined;
     },
   };

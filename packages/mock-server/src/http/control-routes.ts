@@ -24,6 +24,8 @@ export async function handleControl(
         controls.advanceClock(Number(advanceMs));
         return json(200, { now: controls.now() });
       }
+      case 'GET /__mock/stats':
+        return json(200, controls.stats());
       case 'GET /__mock/config':
         return json(200, controls.config());
       case 'POST /__mock/config':
@@ -44,7 +46,7 @@ export async function handleControl(
       }
       default:
         return json(404, {
-          error: `No control ${route}. Controls: POST /__mock/reset, GET /__mock/tasks, GET /__mock/callbacks, POST /__mock/clock, GET|POST /__mock/config, POST /__mock/fail-next, POST /__mock/inject-error`,
+          error: `No control ${route}. Controls: POST /__mock/reset, GET /__mock/tasks, GET /__mock/callbacks, GET /__mock/stats, POST /__mock/clock, GET|POST /__mock/config, POST /__mock/fail-next, POST /__mock/inject-error`,
         });
     }
   } catch (error) {

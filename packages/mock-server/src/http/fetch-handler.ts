@@ -19,6 +19,9 @@ export function createFetchHandler(
       },
       origin: url.origin,
     });
+    // What a real fetch does when the connection is reset before an answer: reject with a TypeError.
+    if (answer.drop)
+      throw new TypeError('fetch failed', { cause: new Error('connection dropped (injected fault)') });
     const nullBody = answer.status === 204 || answer.status === 304 || request.method === 'HEAD';
     const body = nullBody
       ? null

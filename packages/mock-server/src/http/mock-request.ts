@@ -18,4 +18,9 @@ export interface MockResponse {
   status: number;
   headers: Record<string, string>;
   body: string | Buffer;
+  /** An injected fault: send nothing and drop the connection, as a crashed upstream or a reset would. */
+  drop?: true;
 }
+
+/** The answer for an injected dropped connection; status and body are never sent. */
+export const DROPPED_CONNECTION: MockResponse = { status: 0, headers: {}, body: '', drop: true };

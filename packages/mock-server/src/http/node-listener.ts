@@ -36,6 +36,10 @@ export function createNodeListener(
     };
     handle(request).then(
       (answer) => {
+        if (answer.drop) {
+          outgoing.socket?.destroy();
+          return;
+        }
         // A known length avoids chunked encoding, so headers and body leave in one write instead of a
         // writev of four buffers (the largest cost of a query in a profile under load).
         outgoing.setHeader('content-length', Buffer.byteLength(answer.body));

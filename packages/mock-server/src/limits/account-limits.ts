@@ -7,20 +7,23 @@ export interface LimitOptions {
   requestsPerSecond?: number;
   /** Units per account; each image costs one unit, refunded if the task fails. Unset = unlimited. */
   balance?: number;
+  /** Units of single accounts, by AccessKey (or `api-key:KEY`); overrides `balance` for them. */
+  balances?: Record<string, number>;
 }
 
 export type LimitRefusal = { code: 1102 | 1302 | 1303; message: string };
 
 /** Per-account concurrency slots, request rate and unit balance, as the platform enforces them. */
 export function createAccountLimits(initial: LimitOptions, clock: Clock) {
-  let settings = { concurrency: 20, ...initial };
+  let settings: LimitOptions = checked({ concurrency: 20, ...initial });
   const slots = new Map<string, number>();
   const spent = new Map<string, number>();
   const windows = new Map<string, { second: number; count: number }>();
+  const balanceOf = (account: string) => settings.balances?.[account] ?? settings.balance;
 
   return {
     configure(next: LimitOptions) {
-      settings = { ...settings, ...next };
+      settings = checked({ ...settings, ...next, balances: { ...settings.balances, ...next.balances } });
     },
     get settings(): Readonly<LimitOptions> {
       return settings;
@@ -51,8 +54,9 @@ export function createAccountLimits(initial: LimitOptions, clock: Clock) {
           message: `parallel task over resource pack limit: ${used} of ${limit} slots in use, this task needs ${imageCount}`,
         };
       }
-      if (settings.balance !== undefined) {
-        const left = settings.balance - (spent.get(account) ?? 0);
+      const balance = balanceOf(account);
+      if (balance !== undefined) {
+        const left = balance - (spent.get(account) ?? 0);
         if (left < imageCount)
           return {
             code: 1102,
@@ -66,7 +70,7 @@ export function createAccountLimits(initial: LimitOptions, clock: Clock) {
     /** Frees a finished task's slots; a failed task's units are refunded. */
     release(account: string, imageCount: number, failed: boolean) {
       slots.set(account, Math.max(0, (slots.get(account) ?? 0) - imageCount));
-      if (failed && settings.balance !== undefined)
+      if (failed && balanceOf(account) !== undefined)
         spent.set(account, Math.max(0, (spent.get(account) ?? 0) - imageCount));
     },
     usage(account: string) {
@@ -78,6 +82,20 @@ export function createAccountLimits(initial: LimitOptions, clock: Clock) {
       windows.clear();
     },
   };
+}
+
+/** Refuses settings that cannot work, naming the setting and what it takes. */
+function checked(options: LimitOptions): LimitOptions {
+  const whole = (name: string, value: number | undefined, min: number) => {
+    if (value !== undefined && !(Number.isInteger(value) && value >= min))
+      throw new RangeError(`limits.${name} must be a whole number >= ${min}; got ${value}`);
+  };
+  whole('concurrency', options.concurrency, 1);
+  whole('requestsPerSecond', options.requestsPerSecond, 1);
+  whole('balance', options.balance, 0);
+  for (const [account, units] of Object.entries(options.balances ?? {}))
+    whole(`balances.${account}`, units, 0);
+  return options;
 }
 
 export type AccountLimits = ReturnType<typeof createAccountLimits>;

@@ -7,7 +7,7 @@ const body = JSON.stringify({
   request_id: 'fixed',
   data: { task_id: '1', task_status: 'succeed' },
 });
-const server = createServer((request, response) => {
+const server = createServer((_request, response) => {
   response.writeHead(200, { 'content-type': 'application/json' });
   response.end(body);
 });
