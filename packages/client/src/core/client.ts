@@ -59,6 +59,8 @@ export interface Transport {
     replay: Replay,
     options?: RequestOptions,
   ): Promise<T>;
+  /** The retry settings in force for a call: its own options over the client's, over the defaults. */
+  retrySettings(options?: RequestOptions): Required<RetryOptions>;
   readonly raw: RawClient;
   readonly logger: KlingLogger | undefined;
 }
@@ -96,6 +98,8 @@ export function createBaseClient(options: KlingClientOptions): BaseClient {
   const transport: Transport = {
     raw,
     logger,
+    retrySettings: (callOptions = NO_OPTIONS) =>
+      callOptions === NO_OPTIONS ? defaults : resolveSettings(defaults, callOptions),
     async send(attempt, replay, callOptions = NO_OPTIONS) {
       const settings = callOptions === NO_OPTIONS ? defaults : resolveSettings(defaults, callOptions);
       const { signal } = callOptions;

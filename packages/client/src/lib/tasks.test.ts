@@ -4,10 +4,11 @@ import { createKlingClient } from '../kling-client.js';
 import { KlingTaskFailedError, KlingWaitTimeoutError } from './task-errors.js';
 
 /** A tiny in-memory task API behind an injected fetch, with switchable faults, to unit-test the workflows. */
-function fakeApi() {
+function fakeApi(clientOptions: { maxRetries?: number } = {}) {
   const tasks = new Map<string, Record<string, unknown>>();
   const requests: { method: string; url: URL; body?: Record<string, unknown> }[] = [];
-  const faults: ('drop-after-create' | 'drop' | '5000' | '1303')[] = [];
+  /** One entry per request, in order; `pass` answers normally. */
+  const faults: ('drop-after-create' | 'drop' | '5000' | '1303' | 'pass')[] = [];
   let polls = 0;
   let seq = 0;
   const envelope = (data: unknown, code = 0, status = 200, message = 'SUCCEED') =>
@@ -73,7 +74,7 @@ function fakeApi() {
     const all = [...tasks.values()].reverse();
     return envelope(all.slice((pageNum - 1) * pageSize, pageNum * pageSize));
   });
-  const client = createKlingClient({ apiKey: 'k', fetch, baseDelayMs: 1, maxDelayMs: 5 });
+  const client = createKlingClient({ apiKey: 'k', fetch, baseDelayMs: 1, maxDelayMs: 5, ...clientOptions });
   return { client, tasks, requests, faults, fetch };
 }
 
@@ -129,6 +130,15 @@ describe('tasks.create', () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KlingApiError);
     expect((error as KlingApiError).code).toBe(5000);
+  });
+
+  it('honours the client-wide maxRetries for ambiguous creates, not only a per-call one', async () => {
+    // Regression: the create loop used the library default (2) whatever the client was configured with.
+    const { client, tasks, faults, requests } = fakeApi({ maxRetries: 3 });
+    faults.push('5000', 'pass', '5000', 'pass', '5000', 'pass');
+    await client.tasks.create('generations', { prompt: 'fox' });
+    expect(tasks.size).toBe(1);
+    expect(requests.map((r) => r.method).join(' ')).toBe('POST GET POST GET POST GET POST');
   });
 });
 

@@ -1,7 +1,7 @@
 import type { RequestOptions, Transport } from '../core/client.js';
 import { KlingApiError, KlingConnectionError } from '../core/errors.js';
 import { pickDefined } from '../core/options.js';
-import { backoffDelay, DEFAULT_RETRY, sleep } from '../core/retry.js';
+import { backoffDelay, sleep } from '../core/retry.js';
 import type {
   CreatedTask,
   ImageGenerationCreateRequest,
@@ -120,7 +120,7 @@ export function createTaskWorkflows(transport: Transport): TaskWorkflows {
     async create(family, request, options = {}) {
       const externalTaskId = request.external_task_id ?? `klingkit-${crypto.randomUUID()}`;
       const body = { ...request, external_task_id: externalTaskId };
-      const maxRetries = options.maxRetries ?? DEFAULT_RETRY.maxRetries;
+      const retry = transport.retrySettings(options);
       let ambiguous = false;
       for (let attempt = 0; ; attempt++) {
         try {
@@ -145,11 +145,7 @@ export function createTaskWorkflows(transport: Transport): TaskWorkflows {
             });
             return found as CreatedTask;
           }
-          if (duplicate || attempt >= maxRetries) throw error;
-          const retry = {
-            ...DEFAULT_RETRY,
-            ...pickDefined(options, ['maxRetries', 'baseDelayMs', 'maxDelayMs']),
-          };
+          if (duplicate || attempt >= retry.maxRetries) throw error;
           await sleep(backoffDelay(attempt, retry), options.signal);
         }
       }
