@@ -276,7 +276,7 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
   async function handle(request: MockRequest): Promise<MockResponse> {
     try {
       if (request.method === 'OPTIONS') return PREFLIGHT;
-      if (request.path.startsWith('/__mock/images/')) return withCors(handleImage(context, request));
+      if (request.path.startsWith('/__mock/images/')) return withCors(await handleImage(context, request));
       if (request.path.startsWith('/__mock/')) return withCors(await handleControl(controls, request));
       if (!request.path.startsWith('/v1/'))
         return withCors(context.fail(1203, `Resource not found: ${request.path}`));

@@ -390,7 +390,7 @@ describe('faults', () => {
   it('turns any unexpected exception into a 500 / 5000 envelope without a stack', async () => {
     const { mock, client } = setup();
     const { images } = await client.tasks.generate('generations', { prompt: 'x' }, { pollIntervalMs: 5 });
-    const write = vi.spyOn(PNG.sync, 'write').mockImplementation(() => {
+    const write = vi.spyOn(PNG.prototype, 'pack').mockImplementation(() => {
       throw new Error('renderer exploded');
     });
     const response = await mock.fetch(new Request(images[0]?.url as string));

@@ -6,7 +6,7 @@ import type { MockRequest, MockResponse } from './mock-request.js';
  * Serves result images at the URLs tasks carry. Like the platform's links they need no credentials, and like
  * them they stop working once the retention period (30 days by default, in mock-clock time) has passed.
  */
-export function handleImage(context: MockContext, request: MockRequest): MockResponse {
+export async function handleImage(context: MockContext, request: MockRequest): Promise<MockResponse> {
   const match = /^\/__mock\/images\/([^/]+)\/(\d+)(-watermark)?\.png$/.exec(request.path);
   const record = match ? context.store.getAny(decodeURIComponent(match[1] as string)) : undefined;
   const index = Number(match?.[2]);
@@ -23,7 +23,7 @@ export function handleImage(context: MockContext, request: MockRequest): MockRes
   if (context.clock.now() - record.endsAt > context.options.retentionMs) {
     return notFound('Result image expired: results are deleted after the retention period');
   }
-  const image = context.images.get(`${record.taskId}/${index}/${watermark}`, () =>
+  const image = await context.images.get(`${record.taskId}/${index}/${watermark}`, () =>
     renderResultImage({
       prompt: record.prompt,
       index,

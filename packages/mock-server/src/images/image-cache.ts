@@ -1,11 +1,12 @@
 /**
  * A bounded least-recently-used cache of rendered images, so repeated downloads cost one render and the
- * mock's memory stays flat however many tasks it serves.
+ * mock's memory stays flat however many tasks it serves. It holds the render's promise, so concurrent
+ * downloads of one image share a single render; a failed render is not kept.
  */
 export function createImageCache(maxEntries: number) {
-  const entries = new Map<string, Buffer>();
+  const entries = new Map<string, Promise<Buffer>>();
   return {
-    get(key: string, render: () => Buffer): Buffer {
+    get(key: string, render: () => Promise<Buffer>): Promise<Buffer> {
       const hit = entries.get(key);
       if (hit) {
         entries.delete(key);
@@ -14,6 +15,9 @@ export function createImageCache(maxEntries: number) {
       }
       const image = render();
       entries.set(key, image);
+      image.catch(() => {
+        if (entries.get(key) === image) entries.delete(key);
+      });
       if (entries.size > maxEntries) entries.delete(entries.keys().next().value as string);
       return image;
     },
