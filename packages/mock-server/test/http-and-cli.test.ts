@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, maxHeaderSize, type Server } from 'node:http';
+import { type AddressInfo, connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createKlingClient } from '@klingkit/client';
 import { conformingFetch, type Violation } from '@klingkit/spec/conformance';
@@ -99,6 +99,36 @@ describe('over HTTP on 127.0.0.1', () => {
       })
       .catch((e) => e);
     expect(error).toMatchObject({ httpStatus: 413, code: 1200 });
+  });
+
+  it('answers headers over the limit and broken request lines with an envelope, and keeps serving', async () => {
+    const { url } = await listening();
+    const { port } = new URL(url);
+    const raw = async (request: string) => {
+      const socket = connect(Number(port), '127.0.0.1');
+      socket.end(request);
+      let answer = '';
+      for await (const chunk of socket) answer += chunk;
+      const [head = '', body = ''] = answer.split('\r\n\r\n');
+      return {
+        statusLine: head.split('\r\n')[0],
+        body: JSON.parse(body) as { code: number; message: string },
+      };
+    };
+    const huge = await raw(
+      `GET /v1/images/generations HTTP/1.1\r\nhost: x\r\nx-big: ${'v'.repeat(20_000)}\r\n\r\n`,
+    );
+    expect(huge.statusLine).toBe('HTTP/1.1 400 Bad Request');
+    expect(huge.body).toMatchObject({
+      code: 1200,
+      message: `Unreadable request: request headers exceed ${maxHeaderSize} bytes`,
+    });
+    const garbage = await raw('\u0000\u0001 not http at all\r\n\r\n');
+    expect(garbage.body).toMatchObject({
+      code: 1200,
+      message: expect.stringMatching(/^Unreadable request: not a valid HTTP\/1.1 request \(HPE_/),
+    });
+    expect((await fetch(`${url}/v1/images/generations`)).status).toBe(401);
   });
 });
 

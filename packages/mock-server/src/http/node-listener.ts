@@ -1,5 +1,7 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, maxHeaderSize, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { failure } from './envelope.js';
 import type { MockRequest, MockResponse } from './mock-request.js';
 
 export interface ListenOptions {
@@ -61,6 +63,7 @@ export function createNodeListener(
       const host = options.host ?? '127.0.0.1';
       const started = createServer(listener);
       started.keepAliveTimeout = 5000;
+      started.on('clientError', answerUnreadable);
       await new Promise<void>((resolve, reject) => {
         started.once('error', reject);
         started.listen(options.port ?? 0, host, () => {
@@ -87,6 +90,30 @@ export function createNodeListener(
       clearInterval(sweep);
     },
   };
+}
+
+/**
+ * Requests node's parser refuses (headers over its 16 KB limit, broken request lines) would get a bare
+ * 400 or 431 without a body; answer them in the platform envelope like every other unreadable request.
+ */
+function answerUnreadable(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable || error.code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  const reason =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? `request headers exceed ${maxHeaderSize} bytes`
+      : `not a valid HTTP/1.1 request (${error.code ?? error.message})`;
+  const answer = failure(400, 1200, `Unreadable request: ${reason}`);
+  const head = Object.entries({
+    ...answer.headers,
+    'content-length': Buffer.byteLength(answer.body),
+    connection: 'close',
+  })
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
+  socket.end(`HTTP/1.1 400 Bad Request\r\n${head}\r\n${answer.body}`);
 }
 
 function readBody(incoming: IncomingMessage, limit: number): Promise<Buffer | undefined> {

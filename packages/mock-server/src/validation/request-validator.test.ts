@@ -8,6 +8,13 @@ const generations = (body: unknown) => validator.checkCreate('generations', body
 const omni = (body: unknown) => validator.checkCreate('omni', body);
 const image = pngOf(400, 300).toString('base64');
 
+/** A PNG signature and one byte over the 10 MB limit: size is checked before decoding. */
+function overTenMegabytes(): string {
+  const bytes = Buffer.alloc(10 * 1024 * 1024 + 1);
+  pngOf(400, 300).copy(bytes);
+  return bytes.toString('base64');
+}
+
 describe('create bodies', () => {
   it('accepts valid requests of both families', () => {
     expect(generations({ prompt: 'fox', n: 2, aspect_ratio: '1:1' })).toBeUndefined();
@@ -123,6 +130,7 @@ describe('create bodies', () => {
     [pngOf(200, 300).toString('base64'), 'image is 200x300 px; both sides must be at least 300 px'],
     [pngOf(1000, 300).toString('base64'), 'aspect ratio 1000:300 (3.33) is outside 1:2.5..2.5:1'],
     [pngOf(400, 300).subarray(0, 60).toString('base64'), 'truncated'],
+    [overTenMegabytes(), 'image is 10485761 bytes; at most 10485760 bytes (10 MB) are allowed'],
   ])('checks image content deeply: %#', (value, message) => {
     expect(generations({ prompt: 'x', image: value })?.message).toContain(message);
     expect(omni({ prompt: 'x', image_list: [{ image: value }] })).toMatchObject({
