@@ -32,6 +32,8 @@ export interface MockContext {
   /** The origin result URLs are built on: `publicUrl`, or how the client reached the mock. */
   originFor(request: MockRequest): string;
   succeed(data: unknown): MockResponse;
+  /** The success envelope around the records' task objects: one object, or a list when `records` is an array. */
+  succeedWithTasks(records: TaskRecord | TaskRecord[], request: MockRequest): MockResponse;
   /** An error envelope with the status the spec declares for `code` (or `status` when given). */
   fail(code: number, message: string, status?: number): MockResponse;
 }

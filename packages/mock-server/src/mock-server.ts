@@ -1,5 +1,6 @@
 import {
   type AccountId,
+  type AuthResult,
   createAuthenticator,
   DEMO_ACCOUNT,
   type KeyPairAccount,
@@ -12,7 +13,7 @@ import {
 import { createFaultInjector, type FaultOptions } from './faults/fault-injector.js';
 import { handleApi, PROMPT_MARKERS } from './http/api-routes.js';
 import { handleControl } from './http/control-routes.js';
-import { CORS_HEADERS, failure, success } from './http/envelope.js';
+import { CORS_HEADERS, failure, success, successWithJson } from './http/envelope.js';
 import { createFetchHandler } from './http/fetch-handler.js';
 import { handleImage } from './http/image-routes.js';
 import { DROPPED_CONNECTION, type MockRequest, type MockResponse } from './http/mock-request.js';
@@ -23,6 +24,7 @@ import { createTaskLifecycle } from './lifecycle/task-lifecycle.js';
 import { TIMING_PROFILES, type TimingProfile, type Timings } from './lifecycle/timings.js';
 import { createAccountLimits, type LimitOptions } from './limits/account-limits.js';
 import type { MockContext } from './mock-context.js';
+import { createTaskJsonCache } from './store/task-json-cache.js';
 import { type TaskFamily, type TaskRecord, toTaskObject } from './store/task-record.js';
 import { createTaskStore } from './store/task-store.js';
 import { createRequestValidator } from './validation/request-validator.js';
@@ -113,6 +115,8 @@ export interface MockServer extends MockServerControls {
 }
 
 const THIRTY_DAYS_MS = 30 * 24 * 60 * 60 * 1000;
+/** Serialized task objects kept for polling clients; about 0.5 MB at most. */
+const TASK_JSON_CACHE_SIZE = 1024;
 const PREFLIGHT: MockResponse = {
   status: 204,
   headers: {
@@ -161,6 +165,7 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
   const callbacks = createCallbackDispatcher(options.callbacks);
   const faults = createFaultInjector(options.faults);
   const images = createImageCache(imageCacheSize);
+  const taskJson = createTaskJsonCache(TASK_JSON_CACHE_SIZE);
   const failQueue: string[] = [];
   const injectedErrors: number[] = [];
   let taskCounter = 0;
@@ -206,6 +211,14 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
     },
     originFor: (request) => context.options.publicUrl ?? request.origin,
     succeed: success,
+    succeedWithTasks(records, request) {
+      const origin = context.originFor(request);
+      return successWithJson(
+        Array.isArray(records)
+          ? `[${records.map((record) => taskJson.get(record, origin)).join(',')}]`
+          : taskJson.get(records, origin),
+      );
+    },
     fail: (code, message, status) => failure(status ?? statuses.get(code) ?? 500, code, message),
   };
 
@@ -215,6 +228,7 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
       limits.reset();
       callbacks.clear();
       images.clear();
+      taskJson.clear();
       failQueue.length = 0;
       injectedErrors.length = 0;
       context.lifecycle.stop();
@@ -273,24 +287,40 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
     },
   };
 
-  async function handle(request: MockRequest): Promise<MockResponse> {
+  /**
+   * Every request's entry. Synchronous wherever nothing has to be waited for (a query with a cached token,
+   * most refusals): each async layer on the hot path cost a promise and a microtask per request.
+   */
+  function handle(request: MockRequest): MockResponse | Promise<MockResponse> {
     try {
-      if (request.method === 'OPTIONS') return PREFLIGHT;
-      if (request.path.startsWith('/__mock/images/')) return withCors(await handleImage(context, request));
-      if (request.path.startsWith('/__mock/')) return withCors(await handleControl(controls, request));
-      if (!request.path.startsWith('/v1/'))
-        return withCors(context.fail(1203, `Resource not found: ${request.path}`));
-      context.lifecycle.tick();
-      const answer = await handleApiWithFaults(request);
-      return answer.drop ? answer : withCors(answer);
+      const answer = route(request);
+      return answer instanceof Promise ? answer.catch(internalError) : answer;
     } catch {
-      // Never a stack trace, never a crash: whatever went wrong is the platform's 5000.
-      return withCors(context.fail(5000, 'Internal server error'));
+      return internalError();
     }
   }
 
-  async function handleApiWithFaults(request: MockRequest): Promise<MockResponse> {
-    if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
+  /** Never a stack trace, never a crash: whatever went wrong is the platform's 5000. */
+  function internalError(): MockResponse {
+    return context.fail(5000, 'Internal server error');
+  }
+
+  function route(request: MockRequest): MockResponse | Promise<MockResponse> {
+    if (request.method === 'OPTIONS') return PREFLIGHT;
+    if (request.path.startsWith('/__mock/images/')) return handleImage(context, request).then(withCors);
+    if (request.path.startsWith('/__mock/')) return handleControl(controls, request).then(withCors);
+    // API answers are envelopes, which carry the CORS headers already.
+    if (!request.path.startsWith('/v1/')) return context.fail(1203, `Resource not found: ${request.path}`);
+    context.lifecycle.tick();
+    if (faults.latencyMs > 0) {
+      return new Promise((resolve) => setTimeout(resolve, faults.latencyMs)).then(() =>
+        answerWithFaults(request),
+      );
+    }
+    return answerWithFaults(request);
+  }
+
+  function answerWithFaults(request: MockRequest): MockResponse | Promise<MockResponse> {
     const injected = injectedErrors.shift();
     if (injected !== undefined) return context.fail(injected, `Injected error ${injected} (mock controls)`);
     const fault = faults.draw();
@@ -312,15 +342,19 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
         : DROPPED_CONNECTION;
     if (serverFault && !(serverFault.afterCreate && request.method === 'POST')) return injectServerFault();
 
-    const pending = context.authenticator.authenticate(request.header('authorization'));
+    const answerAs = (auth: AuthResult): MockResponse | Promise<MockResponse> => {
+      if (!auth.ok) return context.fail(auth.code, auth.message);
+      const limited = limits.checkRate(auth.account);
+      if (limited) return context.fail(limited.code, limited.message);
+      const response = handleApi(context, request, auth.account);
+      if (!serverFault) return response;
+      // The ambiguous case: the task exists, but the client is told the create failed.
+      const ambiguous = (answer: MockResponse) => (answer.status === 200 ? injectServerFault() : answer);
+      return response instanceof Promise ? response.then(ambiguous) : ambiguous(response);
+    };
     // A cached token is answered synchronously; only a first sight of a token needs the async verify.
-    const auth = pending instanceof Promise ? await pending : pending;
-    if (!auth.ok) return context.fail(auth.code, auth.message);
-    const limited = limits.checkRate(auth.account);
-    if (limited) return context.fail(limited.code, limited.message);
-    const response = await handleApi(context, request, auth.account);
-    // The ambiguous case: the task exists, but the client is told the create failed.
-    return serverFault && response.status === 200 ? injectServerFault() : response;
+    const auth = context.authenticator.authenticate(request.header('authorization'));
+    return auth instanceof Promise ? auth.then(answerAs) : answerAs(auth);
   }
 
   const node = createNodeListener(handle, context.options.maxBodyBytes);

@@ -1,5 +1,5 @@
 import type { MockContext } from '../mock-context.js';
-import { type TaskFamily, type TaskRecord, toCreatedTask, toTaskObject } from '../store/task-record.js';
+import { type TaskFamily, type TaskRecord, toCreatedTask } from '../store/task-record.js';
 import type { RequestFamily } from '../validation/request-validator.js';
 import type { MockRequest, MockResponse } from './mock-request.js';
 
@@ -12,12 +12,12 @@ export const PROMPT_MARKERS = {
   reject: '[mock:reject]',
 } as const;
 
-/** The six operations of the spec, for one authenticated account. */
-export async function handleApi(
+/** The six operations of the spec, for one authenticated account; only a create waits (for its body). */
+export function handleApi(
   context: MockContext,
   request: MockRequest,
   account: string,
-): Promise<MockResponse> {
+): MockResponse | Promise<MockResponse> {
   const match = /^\/v1\/images\/(generations|omni-image)(?:\/([^/]+))?$/.exec(request.path);
   const family = match ? FAMILY_BY_SEGMENT[match[1] as string] : undefined;
   if (!match || !family) return context.fail(1203, `Resource not found: ${request.path}`);
@@ -30,7 +30,12 @@ export async function handleApi(
   return context.fail(1202, `Invalid request method: ${request.method} ${request.path}`);
 }
 
-async function createTask(context: MockContext, request: MockRequest, account: string, family: TaskFamily) {
+async function createTask(
+  context: MockContext,
+  request: MockRequest,
+  account: string,
+  family: TaskFamily,
+): Promise<MockResponse> {
   const contentType = request.header('content-type') ?? '';
   if (!/^application\/json\b/i.test(contentType)) {
     return context.fail(
@@ -119,7 +124,7 @@ function getTask(
   // Second reading of the docs: an id that is no task_id of the account is tried as an external_task_id.
   const record = context.store.get(account, id) ?? context.store.getByExternalId(account, id);
   if (!record || record.family !== family) return context.fail(1203, `Task not found: ${id}`);
-  return context.succeed(toTaskObject(record, context.originFor(request)));
+  return context.succeedWithTasks(record, request);
 }
 
 function listTasks(context: MockContext, request: MockRequest, account: string, family: TaskFamily) {
@@ -129,8 +134,8 @@ function listTasks(context: MockContext, request: MockRequest, account: string, 
     const record = context.store.getByExternalId(account, query.externalTaskId);
     if (!record || record.family !== family)
       return context.fail(1203, `Task not found: external_task_id ${query.externalTaskId}`);
-    return context.succeed([toTaskObject(record, context.originFor(request))]);
+    return context.succeedWithTasks([record], request);
   }
   const page = context.store.list(account, family, query.pageNum, query.pageSize);
-  return context.succeed(page.map((record) => toTaskObject(record, context.originFor(request))));
+  return context.succeedWithTasks(page, request);
 }

@@ -10,10 +10,15 @@ const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', ...COR
 
 /** `{code: 0, message: 'SUCCEED', request_id, data}`. */
 export function success(data: unknown): MockResponse {
+  return successWithJson(JSON.stringify(data));
+}
+
+/** The success envelope around `data` that is serialized already. */
+export function successWithJson(dataJson: string): MockResponse {
   return {
     status: 200,
     headers: JSON_HEADERS,
-    body: `{"code":0,"message":"SUCCEED","request_id":"${randomUUID()}","data":${JSON.stringify(data)}}`,
+    body: `{"code":0,"message":"SUCCEED","request_id":"${randomUUID()}","data":${dataJson}}`,
   };
 }
 

@@ -2,7 +2,7 @@ import type { MockRequest, MockResponse } from './mock-request.js';
 
 /** The in-process door: a WHATWG fetch handler, usable directly as openapi-fetch's `fetch`. */
 export function createFetchHandler(
-  handle: (request: MockRequest) => Promise<MockResponse>,
+  handle: (request: MockRequest) => MockResponse | Promise<MockResponse>,
   maxBodyBytes: number,
 ) {
   return async (request: Request): Promise<Response> => {

@@ -37,7 +37,6 @@ export async function handleImage(context: MockContext, request: MockRequest): P
     headers: {
       'content-type': 'image/png',
       'cache-control': 'public, max-age=86400',
-      'content-length': String(image.byteLength),
     },
     body: image,
   };

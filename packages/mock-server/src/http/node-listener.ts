@@ -1,4 +1,10 @@
-import { createServer, type IncomingMessage, maxHeaderSize, type Server } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  maxHeaderSize,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { failure } from './envelope.js';
@@ -13,48 +19,31 @@ export interface ListenOptions {
 
 /** The HTTP door: node:http straight into the mock's own request shape (no WHATWG objects on the hot path). */
 export function createNodeListener(
-  handle: (request: MockRequest) => Promise<MockResponse>,
+  handle: (request: MockRequest) => MockResponse | Promise<MockResponse>,
   maxBodyBytes: number,
 ) {
   let server: Server | undefined;
 
-  const listener = (incoming: IncomingMessage, outgoing: import('node:http').ServerResponse) => {
-    const url = incoming.url ?? '/';
-    const queryAt = url.indexOf('?');
-    let body: Promise<Buffer | undefined> | undefined;
-    const request: MockRequest = {
-      method: incoming.method ?? 'GET',
-      path: queryAt === -1 ? url : url.slice(0, queryAt),
-      query: new URLSearchParams(queryAt === -1 ? '' : url.slice(queryAt + 1)),
-      header(name) {
-        const value = incoming.headers[name.toLowerCase()];
-        return Array.isArray(value) ? value.join(', ') : (value ?? null);
-      },
-      body: () => {
-        body ??= readBody(incoming, maxBodyBytes);
-        return body;
-      },
-      origin: `http://${incoming.headers.host ?? 'localhost'}`,
+  const listener = (incoming: IncomingMessage, outgoing: ServerResponse) => {
+    const request = new NodeRequest(incoming, maxBodyBytes);
+    const send = (answer: MockResponse) => {
+      if (answer.drop) {
+        outgoing.socket?.destroy();
+        return;
+      }
+      // Headers as one flat list in one writeHead: no setHeader calls (each moves node onto its slow
+      // header path), and a known length so headers and body leave in a single write.
+      const head = ['content-length', String(Buffer.byteLength(answer.body))];
+      for (const name in answer.headers) head.push(name, answer.headers[name] as string);
+      // An over-long body is left unread: close the connection instead of draining it.
+      if (answer.status === 413) head.push('connection', 'close');
+      outgoing.writeHead(answer.status, head);
+      outgoing.end(answer.body);
     };
-    handle(request).then(
-      (answer) => {
-        if (answer.drop) {
-          outgoing.socket?.destroy();
-          return;
-        }
-        // A known length avoids chunked encoding, so headers and body leave in one write instead of a
-        // writev of four buffers (the largest cost of a query in a profile under load).
-        outgoing.setHeader('content-length', Buffer.byteLength(answer.body));
-        // An over-long body is left unread: close the connection instead of draining it.
-        if (answer.status === 413) outgoing.setHeader('connection', 'close');
-        outgoing.writeHead(answer.status, answer.headers);
-        outgoing.end(answer.body);
-      },
-      () => {
-        outgoing.writeHead(500, { 'content-type': 'application/json' });
-        outgoing.end('{"code":5000,"message":"Internal server error","request_id":""}');
-      },
-    );
+    const answer = handle(request);
+    // `handle` never rejects; should that promise ever break, the client still gets the platform's 5000.
+    if (answer instanceof Promise) answer.then(send, () => send(failure(500, 5000, 'Internal server error')));
+    else send(answer);
   };
 
   return {
@@ -114,6 +103,59 @@ function answerUnreadable(error: NodeJS.ErrnoException, socket: Duplex): void {
     .map(([name, value]) => `${name}: ${value}\r\n`)
     .join('');
   socket.end(`HTTP/1.1 400 Bad Request\r\n${head}\r\n${answer.body}`);
+}
+
+/**
+ * node:http's request as a MockRequest. A class rather than an object literal: a literal with getters made
+ * a new hidden class per request, allocated in old space and holding the request's closures, so every
+ * request's objects survived young-generation collections (10 ms scavenges, a third of the throughput).
+ * Query, headers and origin are computed only when a route asks; a query by id needs only one header.
+ */
+class NodeRequest implements MockRequest {
+  readonly method: string;
+  readonly path: string;
+  private readonly search: string;
+  private bodyRead: Promise<Buffer | undefined> | undefined;
+
+  constructor(
+    private readonly incoming: IncomingMessage,
+    private readonly maxBodyBytes: number,
+  ) {
+    const url = incoming.url ?? '/';
+    const queryAt = url.indexOf('?');
+    this.method = incoming.method ?? 'GET';
+    this.path = queryAt === -1 ? url : url.slice(0, queryAt);
+    this.search = queryAt === -1 ? '' : url.slice(queryAt + 1);
+  }
+
+  get query(): URLSearchParams {
+    return new URLSearchParams(this.search);
+  }
+
+  header(name: string): string | null {
+    return rawHeader(this.incoming.rawHeaders, name.toLowerCase());
+  }
+
+  body(): Promise<Buffer | undefined> {
+    this.bodyRead ??= readBody(this.incoming, this.maxBodyBytes);
+    return this.bodyRead;
+  }
+
+  get origin(): string {
+    return `http://${rawHeader(this.incoming.rawHeaders, 'host') ?? 'localhost'}`;
+  }
+}
+
+/** A request header from node's raw list, repeated values joined as node would; `name` in lower case. */
+function rawHeader(raw: string[], name: string): string | null {
+  let value: string | null = null;
+  for (let i = 0; i < raw.length; i += 2) {
+    const key = raw[i] as string;
+    if (key.length === name.length && key.toLowerCase() === name) {
+      value = value === null ? (raw[i + 1] as string) : `${value}, ${raw[i + 1]}`;
+    }
+  }
+  return value;
 }
 
 function readBody(incoming: IncomingMessage, limit: number): Promise<Buffer | undefined> {

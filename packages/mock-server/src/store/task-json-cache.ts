@@ -1,0 +1,39 @@
+import { type TaskRecord, toTaskObject } from './task-record.js';
+
+interface Entry {
+  status: TaskRecord['status'];
+  updatedAt: number;
+  origin: string;
+  json: string;
+}
+
+/**
+ * Task objects serialized once per state. A polling client asks for the same task many times between two
+ * changes, and building and serializing the object was a tenth of a query's cost. An entry is valid while
+ * the record's status, `updated_at` and the result-URL origin are unchanged (nothing else of a record
+ * changes after create). Bounded: past `limit` entries the oldest is dropped.
+ */
+export function createTaskJsonCache(limit: number) {
+  const entries = new Map<TaskRecord, Entry>();
+  return {
+    /** The record's API task object as JSON, with result URLs on `origin`. */
+    get(record: TaskRecord, origin: string): string {
+      const hit = entries.get(record);
+      if (hit && hit.status === record.status && hit.updatedAt === record.updatedAt && hit.origin === origin)
+        return hit.json;
+      const json = JSON.stringify(toTaskObject(record, origin));
+      entries.delete(record);
+      entries.set(record, { status: record.status, updatedAt: record.updatedAt, origin, json });
+      if (entries.size > limit) entries.delete(entries.keys().next().value as TaskRecord);
+      return json;
+    },
+    get size() {
+      return entries.size;
+    },
+    clear() {
+      entries.clear();
+    },
+  };
+}
+
+export type TaskJsonCache = ReturnType<typeof createTaskJsonCache>;
