@@ -1,11 +1,13 @@
 // Throughput of the mock over HTTP next to a bare node:http server and Prism 5.14 (`prism mock`), each server
-// in its own process, autocannon in this one, 50 connections, all in the same run. Prints a Markdown table.
+// in its own process, autocannon in this one, 50 connections, rows taking turns over several rounds.
+// Prints a Markdown table of medians.
 import { fork, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const rounds = Number(process.env.BENCH_THROUGHPUT_ROUNDS ?? 3);
 const connections = 50;
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 const createBody = JSON.stringify({ prompt: 'a red fox in fresh snow', n: 1, aspect_ratio: '1:1' });
@@ -39,62 +41,82 @@ async function startPrism() {
   return { url: `http://127.0.0.1:${port}`, token: 'x', taskId: '867283741759111202', child };
 }
 
-async function load(name, options) {
-  await autocannon({ ...options, connections, duration: 2 }); // warm-up
+/** One measured run of a row: a 2 s warm-up, then `seconds` of load. */
+async function load(options) {
+  await autocannon({ ...options, connections, duration: 2 });
   const result = await autocannon({ ...options, connections, duration: seconds });
   const errors = result.errors + result.timeouts + result.non2xx;
-  return { name, rps: Math.round(result.requests.average), p99: result.latency.p99, errors };
+  return { rps: Math.round(result.requests.average), p99: result.latency.p99, errors };
 }
 
-const results = [];
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+// Every server runs for the whole benchmark (an idle one costs nothing), and the rows take turns, round
+// after round: this VM's speed drifts by tens of percent within minutes, and a ratio of two rows measured
+// minutes apart measured the drift as much as the servers.
 const bare = await startNode('./servers/bare-http.mjs');
-results.push(await load('bare node:http, fixed JSON (ceiling)', { url: `${bare.url}/` }));
-bare.child.kill();
-
 const mock = await startNode('./servers/mock.mjs');
-const auth = { authorization: `Bearer ${mock.token}`, 'content-type': 'application/json' };
-results.push(
-  await load('klingkit mock: query by id', {
-    url: `${mock.url}/v1/images/generations/${mock.taskId}`,
-    headers: auth,
-  }),
-);
-results.push(
-  await load('klingkit mock: create (full validation)', {
-    url: `${mock.url}/v1/images/generations`,
-    method: 'POST',
-    headers: auth,
-    body: createBody,
-  }),
-);
-mock.child.kill();
-
 const prism = await startPrism();
+const auth = { authorization: `Bearer ${mock.token}`, 'content-type': 'application/json' };
 const prismAuth = { authorization: 'Bearer x', 'content-type': 'application/json' };
-results.push(
-  await load('Prism 5.14 mock: query by id', {
-    url: `${prism.url}/v1/images/generations/${prism.taskId}`,
-    headers: prismAuth,
-  }),
-);
-results.push(
-  await load('Prism 5.14 mock: create', {
-    url: `${prism.url}/v1/images/generations`,
-    method: 'POST',
-    headers: prismAuth,
-    body: createBody,
-  }),
-);
-prism.child.kill();
+const rows = [
+  { name: 'bare node:http, fixed JSON (ceiling)', options: { url: `${bare.url}/` } },
+  {
+    name: 'klingkit mock: query by id',
+    options: { url: `${mock.url}/v1/images/generations/${mock.taskId}`, headers: auth },
+  },
+  {
+    name: 'klingkit mock: create (full validation)',
+    options: { url: `${mock.url}/v1/images/generations`, method: 'POST', headers: auth, body: createBody },
+  },
+  {
+    name: 'Prism 5.14 mock: query by id',
+    options: { url: `${prism.url}/v1/images/generations/${prism.taskId}`, headers: prismAuth },
+  },
+  {
+    name: 'Prism 5.14 mock: create',
+    options: {
+      url: `${prism.url}/v1/images/generations`,
+      method: 'POST',
+      headers: prismAuth,
+      body: createBody,
+    },
+  },
+].map((row) => ({ ...row, runs: [] }));
 
-const byName = Object.fromEntries(results.map((r) => [r.name, r]));
-const ratio = (a, b) => (byName[a].rps / byName[b].rps).toFixed(2);
-console.log(
-  `\n${connections} connections, ${seconds} s per row after a 2 s warm-up, Node ${process.version}\n`,
+for (let round = 1; round <= rounds; round++) {
+  for (const row of rows) {
+    row.runs.push(await load(row.options));
+    process.stderr.write(`round ${round}/${rounds}: ${row.name}: ${row.runs.at(-1).rps} req/s\n`);
+  }
+}
+for (const server of [bare, mock, prism]) server.child.kill();
+
+const summary = Object.fromEntries(
+  rows.map((row) => {
+    const rps = row.runs.map((run) => run.rps);
+    return [
+      row.name,
+      {
+        rps: median(rps),
+        min: Math.min(...rps),
+        max: Math.max(...rps),
+        p99: median(row.runs.map((run) => run.p99)),
+        errors: row.runs.reduce((sum, run) => sum + run.errors, 0),
+      },
+    ];
+  }),
 );
-console.log('| server and request | req/s | p99 latency (ms) | errors / non-2xx |');
-console.log('|---|---:|---:|---:|');
-for (const r of results) console.log(`| ${r.name} | ${r.rps} | ${r.p99} | ${r.errors} |`);
+const ratio = (a, b) => (summary[a].rps / summary[b].rps).toFixed(2);
+console.log(
+  `\n${connections} connections, ${rounds} rounds of ${seconds} s per row after a 2 s warm-up each, medians, Node ${process.version}\n`,
+);
+console.log(
+  '| server and request | req/s (median) | range over rounds | p99 latency (ms) | errors / non-2xx |',
+);
+console.log('|---|---:|---:|---:|---:|');
+for (const [name, r] of Object.entries(summary))
+  console.log(`| ${name} | ${r.rps} | ${r.min}-${r.max} | ${r.p99} | ${r.errors} |`);
 console.log(
   `\nquery vs bare node:http: ${ratio('klingkit mock: query by id', 'bare node:http, fixed JSON (ceiling)')}x`,
 );

@@ -10,12 +10,25 @@ export function createTaskStore(maxTasks: number) {
   const byExternalId = new Map<string, TaskRecord>();
   const externalKey = (account: string, externalTaskId: string) => `${account}\u0000${externalTaskId}`;
 
+  // Forgotten records stay in their account's list until half of it is dead, then the list is compacted:
+  // removing each one on the spot was a scan and a shift of up to maxTasks entries per create.
+  const deadByAccount = new Map<string, number>();
+  const isLive = (record: TaskRecord) => byId.get(record.taskId) === record;
+
   const forget = (record: TaskRecord) => {
     byId.delete(record.taskId);
     if (record.externalTaskId) byExternalId.delete(externalKey(record.account, record.externalTaskId));
     const list = byAccount.get(record.account);
-    const index = list?.indexOf(record) ?? -1;
-    if (list && index >= 0) list.splice(index, 1);
+    if (!list) return;
+    const dead = (deadByAccount.get(record.account) ?? 0) + 1;
+    if (dead * 2 < list.length) {
+      deadByAccount.set(record.account, dead);
+      return;
+    }
+    const live = list.filter(isLive);
+    if (live.length === 0) byAccount.delete(record.account);
+    else byAccount.set(record.account, live);
+    deadByAccount.delete(record.account);
   };
 
   return {
@@ -54,7 +67,7 @@ export function createTaskStore(maxTasks: number) {
       let skip = (pageNum - 1) * pageSize;
       for (let i = all.length - 1; i >= 0 && page.length < pageSize; i--) {
         const record = all[i] as TaskRecord;
-        if (record.family !== family) continue;
+        if (record.family !== family || !isLive(record)) continue;
         if (skip > 0) skip--;
         else page.push(record);
       }
@@ -70,6 +83,7 @@ export function createTaskStore(maxTasks: number) {
       byId.clear();
       byAccount.clear();
       byExternalId.clear();
+      deadByAccount.clear();
     },
   };
 }

@@ -2,7 +2,9 @@
 import { createMockServer } from '@klingkit/mock-server';
 import { SignJWT } from 'jose';
 
-const mock = createMockServer({ limits: { concurrency: 1_000_000_000 } });
+// The rounds of creates add some 300,000 tasks: raise the store's bound so the queried task is never the one
+// forgotten (at the default 200,000 it was, and later rounds measured 404s).
+const mock = createMockServer({ limits: { concurrency: 1_000_000_000 }, maxTasks: 10_000_000 });
 const url = await mock.listen({ port: 0 });
 const now = Math.floor(Date.now() / 1000);
 const token = await new SignJWT({ iss: 'demo-access-key', exp: now + 3600, nbf: now - 5 })
@@ -14,3 +16,10 @@ const created = await fetch(`${url}/v1/images/generations`, {
   body: JSON.stringify({ prompt: 'benchmark' }),
 }).then((response) => response.json());
 process.send?.({ url, token, taskId: created.data.task_id });
+// The memory benchmark asks for a full collection and the figures after it (needs --expose-gc).
+process.on('message', (message) => {
+  if (message !== 'memory') return;
+  globalThis.gc?.();
+  const { rss, heapUsed } = process.memoryUsage();
+  process.send?.({ rss, heapUsed, tasks: mock.stats().tasks.stored });
+});
