@@ -18,11 +18,14 @@ const POOR_BALANCE = 30;
 /** The client signs tokens for 600 s and, told not to refresh ahead, keeps each for its whole life. */
 const TOKEN_TTL_S = 600;
 /**
- * Mid-run the mock's clock jumps so far ahead that, with its 5 s leeway, a token more than one second old
- * is expired there, while a freshly signed one still passes: cached tokens start failing with 1004 and
- * the client must sign new ones, again and again, for the rest of the run.
+ * Mid-run the mock's clock jumps so far ahead that, with its 5 s leeway, a token signed EXPIRES_AFTER_S or
+ * more seconds ago is expired there (up to a second earlier, as `exp` is rounded down to whole seconds),
+ * while a freshly signed one passes for at least EXPIRES_AFTER_S - 1 seconds: cached tokens start failing
+ * with 1004 and the client must sign new ones, again and again, for the rest of the run. A margin of one
+ * second made the run flaky on a loaded machine: a call whose retries outlived its fresh token failed.
  */
-const CLOCK_SKEW_MS = (TOKEN_TTL_S + 5 - 1) * 1000;
+const EXPIRES_AFTER_S = 3;
+const CLOCK_SKEW_MS = (TOKEN_TTL_S + 5 - EXPIRES_AFTER_S) * 1000;
 
 type Outcome = 'succeeded' | 'task failed' | 'balance spent';
 
@@ -108,14 +111,20 @@ describe('client under faults', () => {
         throw error;
       }
     };
+    // The second half of the calls waits for the jump, which waits until the first tokens are old enough
+    // to expire with certainty (the calls already in flight meet it too).
+    let jumped: Promise<void> | undefined;
+    const jumpClock = async () => {
+      const wait = EXPIRES_AFTER_S * 1000 + 100 - (Date.now() - firstTokensSignedAt);
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      mock.advanceClock(CLOCK_SKEW_MS);
+    };
     const worker = async () => {
       while (next < CALLS) {
         const i = next++;
-        if (i === CALLS / 2) {
-          // The first tokens must be over a second old when the clock jumps, so they certainly expire.
-          const wait = 1100 - (Date.now() - firstTokensSignedAt);
-          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-          mock.advanceClock(CLOCK_SKEW_MS);
+        if (i >= CALLS / 2) {
+          jumped ??= jumpClock();
+          await jumped;
         }
         outcomes.set(i, await call(i).catch((error: unknown) => `unexpected: ${String(error)}`));
       }
