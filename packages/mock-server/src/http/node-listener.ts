@@ -108,7 +108,7 @@ function answerUnreadable(error: NodeJS.ErrnoException, socket: Duplex): void {
 /**
  * node:http's request as a MockRequest. A class rather than an object literal: a literal with getters made
  * a new hidden class per request, allocated in old space and holding the request's closures, so every
- * request's objects survived young-generation collections (10 ms scavenges, a third of the throughput).
+ * request's objects survived young-generation collections (8 ms scavenges instead of 0.3 ms).
  * Query, headers and origin are computed only when a route asks; a query by id needs only one header.
  */
 class NodeRequest implements MockRequest {
