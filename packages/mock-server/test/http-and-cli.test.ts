@@ -21,6 +21,17 @@ async function listening(
   return { mock, url };
 }
 
+/**
+ * Stops a test server and drops its open connections too: a kept-alive connection outlives close(), and
+ * the mock's pooled fetch would deliver a later test's callbacks over it when the port number is reused.
+ */
+function stop(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
 /** A loopback receiver for callbacks that answers with the given statuses in turn, then 200. */
 async function receiver(statuses: number[] = []) {
   const bodies: unknown[] = [];
@@ -35,7 +46,7 @@ async function receiver(statuses: number[] = []) {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+  cleanups.push(() => stop(server));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, bodies };
 }
 
@@ -198,7 +209,7 @@ describe('callback safety', () => {
     });
     for (const server of [redirector, slow]) {
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+      cleanups.push(() => stop(server));
     }
     const portOf = (server: Server) => (server.address() as AddressInfo).port;
     const { mock, url } = await listening({ callbacks: { attempts: 2, retryDelayMs: 5, timeoutMs: 200 } });
@@ -228,7 +239,8 @@ describe('callback safety', () => {
     ).toBe(true);
     const toSlow = deliveries.filter((d) => d.url.includes(String(portOf(slow))));
     expect(toSlow.length).toBeGreaterThan(0);
-    expect(toSlow.filter((d) => d.ok || !/abort|timeout/i.test(d.error ?? ''))).toEqual([]);
+    const unexpected = toSlow.filter((d) => d.ok || !/abort|timeout/i.test(d.error ?? ''));
+    expect(unexpected, JSON.stringify(unexpected)).toEqual([]);
     expect(Math.max(...toSlow.map((d) => d.attempt))).toBe(2);
   });
 });
