@@ -1,0 +1,84 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { TaskRecord } from '../store/task-record.js';
+import { createClock } from './clock.js';
+import { createTaskLifecycle } from './task-lifecycle.js';
+
+const task = (taskId: string, processingAt: number, endsAt: number, failed: boolean): TaskRecord => ({
+  family: 'generations',
+  account: 'a',
+  taskId,
+  externalTaskId: '',
+  prompt: 'fox',
+  aspectRatio: '1:1',
+  resolution: '1k',
+  resultType: 'single',
+  imageCount: 1,
+  watermark: false,
+  callbackUrl: undefined,
+  origin: 'http://127.0.0.1:1',
+  createdAt: 0,
+  processingAt,
+  endsAt,
+  outcome: failed ? { status: 'failed', message: 'no' } : { status: 'succeed' },
+  status: 'submitted',
+  updatedAt: 0,
+  units: 1,
+});
+
+/** What a task's state must be once the clock reads `now`. */
+const expected = (record: TaskRecord, now: number) =>
+  now >= record.endsAt
+    ? { status: record.outcome.status, updatedAt: record.endsAt }
+    : now >= record.processingAt
+      ? { status: 'processing', updatedAt: record.processingAt }
+      : { status: 'submitted', updatedAt: 0 };
+
+describe('the task lifecycle', () => {
+  it('puts every task in the state its times call for, at every tick, announcing each change once', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc
+            .tuple(fc.integer({ min: 0, max: 500 }), fc.integer({ min: 0, max: 500 }), fc.boolean())
+            .map(([queued, working, failed]) => ({ queued, working, failed })),
+          { maxLength: 60 },
+        ),
+        fc.array(fc.integer({ min: 0, max: 200 }), { minLength: 1, maxLength: 20 }),
+        (plans, steps) => {
+          let now = 0;
+          const clock = createClock(() => 0);
+          const changes: string[] = [];
+          const lifecycle = createTaskLifecycle({
+            clock,
+            onChange: (record) => changes.push(`${record.taskId}:${record.status}`),
+          });
+          const records = plans.map((plan, i) =>
+            task(String(i), plan.queued, plan.queued + plan.working, plan.failed),
+          );
+          for (const record of records) lifecycle.start(record);
+          for (const step of steps) {
+            clock.advance(step);
+            now += step;
+            lifecycle.tick();
+            for (const record of records) {
+              expect({ status: record.status, updatedAt: record.updatedAt }).toEqual(expected(record, now));
+            }
+          }
+          for (const record of records) {
+            const announced = changes.filter((change) => change.startsWith(`${record.taskId}:`));
+            const path =
+              record.status === 'submitted'
+                ? []
+                : record.status === 'processing'
+                  ? ['processing']
+                  : ['processing', record.outcome.status];
+            expect(announced).toEqual(path.map((status) => `${record.taskId}:${status}`));
+          }
+          lifecycle.stop();
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
