@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, maxHeaderSize, type Server } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { createKlingClient } from '@klingkit/client';
 import { conformingFetch, type Violation } from '@klingkit/spec/conformance';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -21,10 +23,7 @@ async function listening(
   return { mock, url };
 }
 
-/**
- * Stops a test server and drops its open connections too: a kept-alive connection outlives close(), and
- * the mock's pooled fetch would deliver a later test's callbacks over it when the port number is reused.
- */
+/** Stops a test server and drops its open connections too: a kept-alive connection outlives close(). */
 function stop(server: Server): Promise<void> {
   return new Promise((resolve) => {
     server.close(() => resolve());
@@ -242,6 +241,41 @@ describe('callback safety', () => {
     const unexpected = toSlow.filter((d) => d.ok || !/abort|timeout/i.test(d.error ?? ''));
     expect(unexpected, JSON.stringify(unexpected)).toEqual([]);
     expect(Math.max(...toSlow.map((d) => d.attempt))).toBe(2);
+  });
+});
+
+describe('callback timeouts', () => {
+  it('abandons a silent receiver on time, even when garbage collection runs meanwhile', async () => {
+    // Regression: the timeout was an AbortSignal.timeout(), which node holds weakly; after a collection
+    // it could vanish with its timer, and a receiver that never answered held the delivery indefinitely.
+    setFlagsFromString('--expose-gc');
+    const collectGarbage = runInNewContext('gc') as () => void;
+    const silent = createServer((request) => request.resume());
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => stop(silent));
+    const { mock, url } = await listening({ callbacks: { attempts: 1, timeoutMs: 300 } });
+    const client = createKlingClient({
+      accessKey: 'demo-access-key',
+      secretKey: 'demo-secret-key',
+      baseUrl: url,
+    });
+    const started = Date.now();
+    await client.tasks.create('generations', {
+      prompt: 'silent',
+      callback_url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/hook`,
+    });
+    for (let i = 0; i < 5; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      collectGarbage();
+    }
+    await Promise.race([mock.callbacksIdle(), new Promise((resolve) => setTimeout(resolve, 2_000))]);
+    expect(mock.stats().callbacks.inFlight, 'deliveries still waiting on the silent receiver').toBe(0);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    const deliveries = mock.callbacks();
+    expect(deliveries.length).toBeGreaterThan(0);
+    for (const delivery of deliveries) {
+      expect(delivery).toMatchObject({ ok: false, error: 'Callback timeout: no answer within 300 ms' });
+    }
   });
 });
 

@@ -52,22 +52,39 @@ export function createCallbackDispatcher(options: CallbackOptions = {}) {
     const body = JSON.stringify(task);
     for (let attempt = 1; attempt <= attempts; attempt++) {
       const base = { taskId: task.task_id, taskStatus: task.task_status, url, attempt, at: Date.now() };
+      // The attempt ends when the dispatcher's own timer says so. Aborting the request is not enough on its
+      // own: fetch follows the caller's signal only weakly, and after a garbage collection an abort (from
+      // AbortSignal.timeout() or a controller alike) could be lost, leaving a silent receiver holding the
+      // delivery for good (found by the callback-safety test). The abort still closes the connection.
+      const controller = new AbortController();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timedOut = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          const reason = new DOMException(
+            `Callback timeout: no answer within ${timeoutMs} ms`,
+            'TimeoutError',
+          );
+          controller.abort(reason);
+          reject(reason);
+        }, timeoutMs);
+      });
       try {
-        const response = await send(
-          new Request(url, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', 'user-agent': 'klingkit-mock-server' },
-            body,
-            redirect: 'manual',
-            signal: AbortSignal.timeout(timeoutMs),
-          }),
-        );
-        await response.body?.cancel();
+        const request = new Request(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'user-agent': 'klingkit-mock-server' },
+          body,
+          redirect: 'manual',
+          signal: controller.signal,
+        });
+        const response = await Promise.race([send(request), timedOut]);
+        await Promise.race([response.body?.cancel(), timedOut]);
         const ok = response.status >= 200 && response.status < 300;
         record({ ...base, ok, httpStatus: response.status });
         if (ok) return;
       } catch (error) {
         record({ ...base, ok: false, error: error instanceof Error ? error.message : String(error) });
+      } finally {
+        clearTimeout(timer);
       }
       if (attempt < attempts)
         await new Promise((resolve) => setTimeout(resolve, retryDelayMs * 2 ** (attempt - 1)));
