@@ -1,30 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { taskRecord } from '../../test/fixtures/task-record.js';
 import type { TaskRecord } from '../store/task-record.js';
 import { createClock } from './clock.js';
 import { createTaskLifecycle } from './task-lifecycle.js';
 
-const task = (taskId: string, processingAt: number, endsAt: number, failed: boolean): TaskRecord => ({
-  family: 'generations',
-  account: 'a',
-  taskId,
-  externalTaskId: '',
-  prompt: 'fox',
-  aspectRatio: '1:1',
-  resolution: '1k',
-  resultType: 'single',
-  imageCount: 1,
-  watermark: false,
-  callbackUrl: undefined,
-  origin: 'http://127.0.0.1:1',
-  createdAt: 0,
-  processingAt,
-  endsAt,
-  outcome: failed ? { status: 'failed', message: 'no' } : { status: 'succeed' },
-  status: 'submitted',
-  updatedAt: 0,
-  units: 1,
-});
+const task = (taskId: string, processingAt: number, endsAt: number, failed: boolean) =>
+  taskRecord({
+    taskId,
+    processingAt,
+    endsAt,
+    outcome: failed ? { status: 'failed', message: 'no' } : { status: 'succeed' },
+  });
 
 /** What a task's state must be once the clock reads `now`. */
 const expected = (record: TaskRecord, now: number) =>

@@ -1,28 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { taskRecord } from '../../test/fixtures/task-record.js';
 import { createTaskJsonCache } from './task-json-cache.js';
 import type { TaskRecord } from './task-record.js';
 
-const record = (taskId: string): TaskRecord => ({
-  family: 'generations',
-  account: 'a',
-  taskId,
-  externalTaskId: '',
-  prompt: 'fox',
-  aspectRatio: '1:1',
-  resolution: '1k',
-  resultType: 'single',
-  imageCount: 1,
-  watermark: false,
-  callbackUrl: undefined,
-  origin: 'http://127.0.0.1:1',
-  createdAt: 1,
-  processingAt: 2,
-  endsAt: 3,
-  outcome: { status: 'succeed' },
-  status: 'submitted',
-  updatedAt: 1,
-  units: 1,
-});
+const record = (taskId: string) =>
+  taskRecord({ taskId, createdAt: 1, processingAt: 2, endsAt: 3, updatedAt: 1 });
 
 describe('serialized task objects', () => {
   it('follows every change of status, updated_at and origin', () => {

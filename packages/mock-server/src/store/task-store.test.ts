@@ -1,28 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { taskRecord } from '../../test/fixtures/task-record.js';
 import type { TaskRecord } from './task-record.js';
 import { createTaskStore } from './task-store.js';
 
-const record = (taskId: string, status: TaskRecord['status'] = 'succeed', account = 'a'): TaskRecord => ({
-  family: 'generations',
-  account,
-  taskId,
-  externalTaskId: `ext-${taskId}`,
-  prompt: 'fox',
-  aspectRatio: '1:1',
-  resolution: '1k',
-  resultType: 'single',
-  imageCount: 1,
-  watermark: false,
-  callbackUrl: undefined,
-  origin: 'http://127.0.0.1:1',
-  createdAt: Number(taskId),
-  processingAt: 0,
-  endsAt: 0,
-  outcome: { status: 'succeed' },
-  status,
-  updatedAt: 0,
-  units: 1,
-});
+const record = (taskId: string, status: TaskRecord['status'] = 'succeed', account = 'a') =>
+  taskRecord({ taskId, status, account, externalTaskId: `ext-${taskId}`, createdAt: Number(taskId) });
 const ids = (records: TaskRecord[]) => records.map((task) => task.taskId);
 
 describe('the task store at its bound', () => {
