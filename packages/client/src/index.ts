@@ -1,4 +1,10 @@
-export type { ApiKeyCredentials, KeyPairCredentials, KlingCredentials, TokenProvider } from './core/auth.js';
+export type {
+  ApiKeyCredentials,
+  KeyPairCredentials,
+  KlingCredentials,
+  TokenProvider,
+  TokenSourceCredentials,
+} from './core/auth.js';
 export { createTokenProvider } from './core/auth.js';
 export type { KlingClientOptions, KlingLogger, RequestOptions } from './core/client.js';
 export { KLING_SERVERS } from './core/client.js';

@@ -3,27 +3,45 @@ import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 
 /**
- * min+gzip budget of the browser entry, openapi-fetch (2.6 kB of it) included. Issue 4 aims at 6 kB; the
- * entry measures 6.5 kB today (see packages/client/README.md), so this guard sits just above that until the
- * workflows are slimmed, and catches any growth meanwhile.
+ * min+gzip budgets of the browser entry, openapi-fetch (2.6 kB of it) included, built the way a browser
+ * app's bundler builds it: with code splitting, so the key-pair signer (a dynamic import) is its own chunk,
+ * fetched only by pages that sign tokens themselves. Issue 4 aims at 6 kB for the entry; it measures
+ * 6.2 kB today (see packages/client/README.md), so this guard sits just above that and catches growth.
  */
-const BUDGET_BYTES = 6.75 * 1024;
+const ENTRY_BUDGET_BYTES = 6.25 * 1024;
+const SIGNER_BUDGET_BYTES = 640;
+
+async function bundleForBrowsers() {
+  const result = await build({
+    entryPoints: { index: new URL('../src/index.ts', import.meta.url).pathname },
+    bundle: true,
+    splitting: true,
+    outdir: 'browser-bundle', // nothing is written; esbuild needs it to name the chunks
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+    logLevel: 'silent',
+  });
+  return result.outputFiles.map((file) => ({
+    name: file.path.slice(file.path.lastIndexOf('/') + 1),
+    text: file.text,
+    gzipped: gzipSync(file.contents).byteLength,
+  }));
+}
 
 describe('the browser entry', () => {
-  it('bundles for the browser without Node built-ins and stays within its size budget', async () => {
-    const result = await build({
-      entryPoints: [new URL('../src/index.ts', import.meta.url).pathname],
-      bundle: true,
-      minify: true,
-      format: 'esm',
-      platform: 'browser',
-      target: 'es2022',
-      write: false,
-      logLevel: 'silent',
-    });
-    const code = result.outputFiles[0]?.contents ?? new Uint8Array();
-    const gzipped = gzipSync(code).byteLength;
-    console.log(`browser bundle: ${code.byteLength} B min, ${gzipped} B min+gzip (budget ${BUDGET_BYTES} B)`);
-    expect(gzipped).toBeLessThanOrEqual(BUDGET_BYTES);
+  it('bundles without Node built-ins and stays within its size budget; the signer loads on demand', async () => {
+    const chunks = await bundleForBrowsers();
+    for (const chunk of chunks) console.log(`browser bundle: ${chunk.name} ${chunk.gzipped} B min+gzip`);
+    const entry = chunks.find((chunk) => chunk.name === 'index.js');
+    const signer = chunks.find((chunk) => chunk.name.startsWith('jwt-signer-'));
+    // Two chunks and no third: a module shared by both would be a chunk every page loads, uncounted here.
+    expect(chunks.map((chunk) => chunk.name.replace(/-\w+\.js$/, ''))).toEqual(['index.js', 'jwt-signer']);
+    expect(entry?.text).not.toContain('crypto.subtle');
+    expect(signer?.text).toContain('crypto.subtle');
+    expect(entry?.gzipped).toBeLessThanOrEqual(ENTRY_BUDGET_BYTES);
+    expect(signer?.gzipped).toBeLessThanOrEqual(SIGNER_BUDGET_BYTES);
   });
 });

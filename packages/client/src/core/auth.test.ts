@@ -71,7 +71,7 @@ describe('JWT from an AccessKey/SecretKey pair', () => {
 
   it('rejects incomplete or impossible settings with a message naming the field', () => {
     expect(() => createTokenProvider({ accessKey: '', secretKey })).toThrow(
-      'accessKey is missing (give both, or an apiKey)',
+      'accessKey is missing (give both, an apiKey, or getToken)',
     );
     expect(() => createTokenProvider({ accessKey, secretKey: '' })).toThrow('secretKey is missing');
     expect(() => createTokenProvider({ accessKey, secretKey, tokenTtlSeconds: 3 })).toThrow(
@@ -83,6 +83,31 @@ describe('JWT from an AccessKey/SecretKey pair', () => {
   });
 });
 
+describe('the signer, loaded on first use', () => {
+  it('is not loaded until a token is needed, and serves peek() once it is', async () => {
+    const provider = createTokenProvider({ accessKey, secretKey });
+    expect(provider.peek()).toBeUndefined();
+    provider.invalidate(); // harmless before the signer is loaded
+    const token = await provider.getToken();
+    expect(provider.peek()).toBe(token);
+  });
+
+  it('is fetched again on the next call when loading it failed, e.g. a browser chunk on a flaky network', async () => {
+    vi.resetModules();
+    vi.doMock('./jwt-signer.js', () => {
+      throw new Error('chunk load failed');
+    });
+    const { createTokenProvider: fresh } = await import('./auth.js');
+    const provider = fresh({ accessKey, secretKey });
+    // vitest wraps the factory's error in its own message.
+    await expect(provider.getToken()).rejects.toThrow(/chunk load failed|error when mocking/);
+
+    vi.doUnmock('./jwt-signer.js');
+    const token = await provider.getToken();
+    await expect(jwtVerify(token, secret)).resolves.toMatchObject({ payload: { iss: accessKey } });
+  });
+});
+
 describe('API key', () => {
   it('is sent as the bearer token unchanged', async () => {
     await expect(createTokenProvider({ apiKey: ' key-123 ' }).getToken()).resolves.toBe('key-123');
@@ -90,5 +115,19 @@ describe('API key', () => {
 
   it('must not be empty', () => {
     expect(() => createTokenProvider({ apiKey: '  ' })).toThrow('apiKey is empty');
+  });
+});
+
+describe('a token source of the caller', () => {
+  it('is asked before every request, never cached, and needs no signer', async () => {
+    let issued = 0;
+    const provider = createTokenProvider({ getToken: () => `minted-${++issued}` });
+    expect(provider.peek()).toBeUndefined();
+    expect(await provider.getToken()).toBe('minted-1');
+    expect(await provider.getToken()).toBe('minted-2');
+  });
+
+  it('must be a function', () => {
+    expect(() => createTokenProvider({ getToken: 'token' as never })).toThrow('getToken must be a function');
   });
 });

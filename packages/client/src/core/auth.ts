@@ -1,8 +1,9 @@
 import { checkInteger } from './options.js';
 
 /**
- * Bearer credentials for the Kling API: an HS256 JWT signed from an AccessKey/SecretKey pair, or an
- * opaque API key sent as is. Uses WebCrypto only, so it runs unchanged in Node >= 20.19 and browsers.
+ * Bearer credentials for the Kling API: an HS256 JWT signed from an AccessKey/SecretKey pair, an opaque
+ * API key sent as is, or tokens from a function of the caller's (e.g. fetched from the app's own server).
+ * Signing uses WebCrypto only, so it runs unchanged in Node >= 20.19 and browsers.
  */
 
 /** An AccessKey/SecretKey pair from the Kling developer console. */
@@ -20,7 +21,16 @@ export interface ApiKeyCredentials {
   apiKey: string;
 }
 
-export type KlingCredentials = KeyPairCredentials | ApiKeyCredentials;
+/**
+ * Tokens made elsewhere: a browser page asks its own server, which holds the key pair, for a signed JWT
+ * (the SecretKey in a page could be read by every visitor). Called before every request and once more
+ * after a 1003/1004 answer, so cache in it and hand out a fresh token when the old one nears expiry.
+ */
+export interface TokenSourceCredentials {
+  getToken(): string | Promise<string>;
+}
+
+export type KlingCredentials = KeyPairCredentials | ApiKeyCredentials | TokenSourceCredentials;
 
 /** Supplies the value of the `Authorization` header, signing and caching tokens as needed. */
 export interface TokenProvider {
@@ -43,14 +53,25 @@ export function createTokenProvider(credentials: KlingCredentials): TokenProvide
     if (!apiKey) throw new TypeError('KlingClient: apiKey is empty');
     return { getToken: async () => apiKey, peek: () => apiKey, invalidate: () => {} };
   }
+  if ('getToken' in credentials) {
+    const { getToken } = credentials;
+    if (typeof getToken !== 'function') throw new TypeError('KlingClient: getToken must be a function');
+    return { getToken: async () => getToken(), peek: () => undefined, invalidate: () => {} };
+  }
   return createJwtProvider(credentials);
 }
 
+/**
+ * The settings are checked here, when the client is made; the signer itself (WebCrypto, the token cache) is
+ * loaded on the first request. Browser pages should not hold a SecretKey at all (every visitor could read
+ * it), so the pages that follow that advice never download the signer: bundlers split the dynamic import
+ * into its own chunk.
+ */
 function createJwtProvider(credentials: KeyPairCredentials): TokenProvider {
   const { accessKey, secretKey } = credentials;
   if (!accessKey || !secretKey) {
     throw new TypeError(
-      `KlingClient: ${accessKey ? 'secretKey' : 'accessKey'} is missing (give both, or an apiKey)`,
+      `KlingClient: ${accessKey ? 'secretKey' : 'accessKey'} is missing (give both, an apiKey, or getToken)`,
     );
   }
   const ttl = credentials.tokenTtlSeconds ?? DEFAULT_TTL_SECONDS;
@@ -58,61 +79,27 @@ function createJwtProvider(credentials: KeyPairCredentials): TokenProvider {
   checkInteger('tokenTtlSeconds', ttl, NOT_BEFORE_SKEW_SECONDS + 1, Number.MAX_SAFE_INTEGER);
   checkInteger('refreshAheadSeconds', refreshAhead, 0, ttl - 1);
 
-  let key: Promise<CryptoKey> | undefined;
-  // The pending promise is cached too, so concurrent requests share one signature.
-  let cached: { token: Promise<string>; refreshAt: number; value?: string } | undefined;
-
+  let signer: TokenProvider | undefined;
+  let loading: Promise<TokenProvider> | undefined;
+  const load = () =>
+    (loading ??= import('./jwt-signer.js').then(
+      (module) =>
+        (signer = module.createJwtSigner({
+          accessKey,
+          secretKey,
+          ttl,
+          refreshAhead,
+          skew: NOT_BEFORE_SKEW_SECONDS,
+        })),
+      (error: unknown) => {
+        // A chunk that failed to load (a flaky network in a browser) is fetched again on the next call.
+        loading = undefined;
+        throw error;
+      },
+    ));
   return {
-    getToken() {
-      const now = Date.now();
-      if (cached && now < cached.refreshAt) return cached.token;
-      key ??= importHmacKey(secretKey);
-      const issuedAt = Math.floor(now / 1000);
-      const token = key.then((k) =>
-        signJwt(k, { iss: accessKey, exp: issuedAt + ttl, nbf: issuedAt - NOT_BEFORE_SKEW_SECONDS }),
-      );
-      const entry: NonNullable<typeof cached> = { token, refreshAt: (issuedAt + ttl - refreshAhead) * 1000 };
-      cached = entry;
-      token.then((value) => {
-        entry.value = value;
-      }, noop);
-      // A failed signature must not poison the cache for later calls.
-      token.catch(() => {
-        if (cached === entry) cached = undefined;
-      });
-      return token;
-    },
-    peek() {
-      return cached && Date.now() < cached.refreshAt ? cached.value : undefined;
-    },
-    invalidate() {
-      cached = undefined;
-    },
+    getToken: () => (signer ? signer.getToken() : load().then((loaded) => loaded.getToken())),
+    peek: () => signer?.peek(),
+    invalidate: () => signer?.invalidate(),
   };
-}
-
-function noop() {}
-
-const encoder = new TextEncoder();
-
-function importHmacKey(secret: string): Promise<CryptoKey> {
-  return crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
-    'sign',
-  ]);
-}
-
-async function signJwt(key: CryptoKey, claims: { iss: string; exp: number; nbf: number }): Promise<string> {
-  const signingInput = `${base64UrlJson({ alg: 'HS256', typ: 'JWT' })}.${base64UrlJson(claims)}`;
-  const signature = await crypto.subtle.sign('HMAC', key, encoder.encode(signingInput));
-  return `${signingInput}.${base64Url(new Uint8Array(signature))}`;
-}
-
-function base64UrlJson(value: object): string {
-  return base64Url(encoder.encode(JSON.stringify(value)));
-}
-
-function base64Url(bytes: Uint8Array): string {
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }

@@ -139,6 +139,23 @@ describe('createKlingClient', () => {
     vi.useRealTimers();
   });
 
+  it("asks the caller's token source for every request, and once more after 1004", async () => {
+    const { fetch, requests } = scriptedFetch(
+      ok(task),
+      { status: 401, body: { code: 1004, message: 'token expired', request_id: 'r-4' } },
+      ok(task),
+    );
+    let minted = 0;
+    const client = createKlingClient({ getToken: async () => `server-minted-${++minted}`, fetch });
+    await client.GET('/v1/images/generations/{id}', { params: { path: { id: '1' } } });
+    await client.GET('/v1/images/generations/{id}', { params: { path: { id: '1' } } });
+    expect(requests.map((request) => request.headers.get('authorization'))).toEqual([
+      'Bearer server-minted-1',
+      'Bearer server-minted-2',
+      'Bearer server-minted-3',
+    ]);
+  });
+
   it('does not resend on other auth errors', async () => {
     const { fetch } = scriptedFetch({
       status: 401,

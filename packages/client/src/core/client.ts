@@ -54,13 +54,17 @@ export interface AttemptInit {
 
 /** Sends one operation with auth repair, timeout and retries; shared by the raw verbs and the workflows. */
 export interface Transport {
-  send<T extends Sent>(
+  /**
+   * `recover` makes a create safe to resend: after an attempt that may have landed (no answer, or 5xx) it
+   * finds what that attempt made, or resolves undefined when it made nothing, so sending again cannot bill
+   * twice. Lookups and resends draw on the one retry budget of the call.
+   */
+  send<T extends Sent, R = never>(
     attempt: (init: AttemptInit) => Promise<T>,
     replay: Replay,
     options?: RequestOptions,
-  ): Promise<T>;
-  /** The retry settings in force for a call: its own options over the client's, over the defaults. */
-  retrySettings(options?: RequestOptions): Required<RetryOptions>;
+    recover?: () => Promise<R | undefined>,
+  ): Promise<T | R>;
   readonly raw: RawClient;
   readonly logger: KlingLogger | undefined;
 }
@@ -98,14 +102,13 @@ export function createBaseClient(options: KlingClientOptions): BaseClient {
   const transport: Transport = {
     raw,
     logger,
-    retrySettings: (callOptions = NO_OPTIONS) =>
-      callOptions === NO_OPTIONS ? defaults : resolveSettings(defaults, callOptions),
-    async send(attempt, replay, callOptions = NO_OPTIONS) {
+    async send(attempt, replay, callOptions = NO_OPTIONS, recover) {
       const settings = callOptions === NO_OPTIONS ? defaults : resolveSettings(defaults, callOptions);
       const { signal } = callOptions;
       const timedOut = () =>
         new KlingConnectionError(`No answer within ${settings.timeoutMs} ms.`, { timedOut: true });
       let resigned = false;
+      let ambiguous = false;
       for (let retry = 0; ; retry++) {
         try {
           // A header per call, not a middleware: openapi-fetch's middleware path costs more than the client.
@@ -128,9 +131,28 @@ export function createBaseClient(options: KlingClientOptions): BaseClient {
             retry--;
             continue;
           }
-          const mayReplay =
+          let mayReplay =
             replay === 'safe' ||
             (error instanceof KlingApiError && REJECTED_BEFORE_CREATE.has(error.code ?? 0));
+          if (recover) {
+            // After an ambiguous attempt, "external_task_id already used" (1201) means that attempt landed.
+            const duplicate = ambiguous && error instanceof KlingApiError && error.code === 1201;
+            const unclear =
+              error instanceof KlingConnectionError ||
+              (error instanceof KlingApiError && error.httpStatus >= 500);
+            if (duplicate || unclear) {
+              ambiguous = true;
+              const found = await recover();
+              if (found !== undefined) {
+                logger?.debug('kling: the answer was lost, but the request had landed', {
+                  error: String(error),
+                });
+                return found;
+              }
+              if (duplicate) throw error;
+              mayReplay = true;
+            }
+          }
           if (!mayReplay || !isRetryable(error) || retry >= settings.maxRetries) throw error;
           const delay = backoffDelay(
             retry,

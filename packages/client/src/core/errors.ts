@@ -57,9 +57,11 @@ const CODE_STATUS: Record<number, number> = {
 };
 
 /** Every business code the platform documents, with its HTTP status and whether a retry can help. */
-export const KLING_ERROR_CODES: Readonly<Record<number, KlingErrorCodeInfo>> = Object.fromEntries(
-  Object.entries(CODE_STATUS).map(([code, status]) => [code, describeErrorCode(Number(code), status)]),
-);
+// Marked pure so that bundlers drop the table from apps that never read it.
+export const KLING_ERROR_CODES: Readonly<Record<number, KlingErrorCodeInfo>> =
+  /* @__PURE__ */ Object.fromEntries(
+    Object.entries(CODE_STATUS).map(([code, status]) => [code, describeErrorCode(Number(code), status)]),
+  );
 
 /** Classifies a code; codes the platform adds later are classified by their HTTP status. */
 export function describeErrorCode(code: number | undefined, httpStatus: number): KlingErrorCodeInfo {

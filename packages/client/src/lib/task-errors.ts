@@ -9,29 +9,27 @@ interface TaskLike {
 /** The task ended with `task_status: failed`; `reason` is the platform's `task_status_msg`. */
 export class KlingTaskFailedError<Task extends TaskLike = TaskLike> extends KlingError {
   override readonly name = 'KlingTaskFailedError';
-  readonly task: Task;
-  readonly taskId: string;
-  readonly reason: string;
+  // `declare` fields are set by Object.assign below: no per-field code in the browser bundle.
+  declare readonly task: Task;
+  declare readonly taskId: string;
+  declare readonly reason: string;
   constructor(task: Task) {
     const reason = task.task_status_msg || 'no reason given';
     super(`Kling task ${task.task_id} failed: ${reason}`);
-    this.task = task;
-    this.taskId = task.task_id;
-    this.reason = reason;
+    Object.assign(this, { task, taskId: task.task_id, reason });
   }
 }
 
 /** `waitForTask` gave up: the task had not ended within `timeoutMs`. It may still finish later. */
 export class KlingWaitTimeoutError extends KlingError {
   override readonly name = 'KlingWaitTimeoutError';
-  readonly taskId: string;
+  declare readonly taskId: string;
   /** The last status seen, to resume waiting or to report. */
-  readonly lastStatus: string | undefined;
+  declare readonly lastStatus: string | undefined;
   constructor(taskId: string, timeoutMs: number, lastStatus: string | undefined) {
     super(
       `Kling task ${taskId} did not finish within ${timeoutMs} ms (last status: ${lastStatus ?? 'unknown'}).`,
     );
-    this.taskId = taskId;
-    this.lastStatus = lastStatus;
+    Object.assign(this, { taskId, lastStatus });
   }
 }

@@ -8,7 +8,7 @@ function fakeApi(clientOptions: { maxRetries?: number } = {}) {
   const tasks = new Map<string, Record<string, unknown>>();
   const requests: { method: string; url: URL; body?: Record<string, unknown> }[] = [];
   /** One entry per request, in order; `pass` answers normally. */
-  const faults: ('drop-after-create' | 'drop' | '5000' | '1303' | 'pass')[] = [];
+  const faults: ('drop-after-create' | 'drop' | '5000' | '1303' | 'missing' | 'pass')[] = [];
   let polls = 0;
   let seq = 0;
   const envelope = (data: unknown, code = 0, status = 200, message = 'SUCCEED') =>
@@ -25,6 +25,8 @@ function fakeApi(clientOptions: { maxRetries?: number } = {}) {
     if (fault === 'drop') throw new TypeError('fetch failed');
     if (fault === '5000') return envelope(undefined, 5000, 500, 'internal error');
     if (fault === '1303') return envelope(undefined, 1303, 429, 'parallel task over resource pack limit');
+    // A lookup that runs ahead of the platform's index: the task exists, the query does not show it yet.
+    if (fault === 'missing') return envelope(undefined, 1203, 404, 'task not found');
     if (request.method === 'POST') {
       const external = body?.external_task_id as string;
       if (
@@ -139,6 +141,26 @@ describe('tasks.create', () => {
     await client.tasks.create('generations', { prompt: 'fox' });
     expect(tasks.size).toBe(1);
     expect(requests.map((r) => r.method).join(' ')).toBe('POST GET POST GET POST GET POST');
+  });
+  it('spends one retry budget on resends after 1303 and after lost answers together', async () => {
+    // One loop, one budget: with maxRetries 2, a 1303 and a lost answer leave no third resend.
+    const { client, tasks, faults, requests } = fakeApi({ maxRetries: 2 });
+    faults.push('1303', 'drop', 'pass', '5000', 'pass');
+    const error = await client.tasks.create('generations', { prompt: 'fox' }).catch((e: unknown) => e);
+    expect((error as KlingApiError).code).toBe(5000);
+    expect(requests.map((r) => r.method).join(' ')).toBe('POST POST GET POST GET');
+    expect(tasks.size).toBe(0);
+  });
+
+  it('finds the task when a resend after a lost answer is refused as a duplicate', async () => {
+    // The first POST landed, the lookup ran ahead of the platform's index and found nothing, and the
+    // resend meets "external_task_id already exists": one more lookup finds the task.
+    const { client, tasks, faults, requests } = fakeApi();
+    faults.push('drop-after-create', 'missing');
+    const created = await client.tasks.create('generations', { prompt: 'fox' });
+    expect(created.task_id).toBe('t1');
+    expect(tasks.size).toBe(1);
+    expect(requests.map((r) => r.method).join(' ')).toBe('POST GET POST GET');
   });
 });
 

@@ -1,7 +1,7 @@
 import type { RequestOptions, Transport } from '../core/client.js';
-import { KlingApiError, KlingConnectionError } from '../core/errors.js';
+import { KlingApiError } from '../core/errors.js';
 import { pickDefined } from '../core/options.js';
-import { backoffDelay, sleep } from '../core/retry.js';
+import { sleep } from '../core/retry.js';
 import type {
   CreatedTask,
   ImageGenerationCreateRequest,
@@ -117,38 +117,17 @@ export function createTaskWorkflows(transport: Transport): TaskWorkflows {
   };
 
   const workflows: TaskWorkflows = {
-    async create(family, request, options = {}) {
+    async create(family, request, options) {
       const externalTaskId = request.external_task_id ?? `klingkit-${crypto.randomUUID()}`;
       const body = { ...request, external_task_id: externalTaskId };
-      const retry = transport.retrySettings(options);
-      let ambiguous = false;
-      for (let attempt = 0; ; attempt++) {
-        try {
-          const result = await transport.send(
-            (extra) => POST(FAMILY_PATHS[family], { body, ...extra }),
-            'rejected-only',
-            options,
-          );
-          return (result.data as { data: CreatedTask }).data;
-        } catch (error) {
-          // After an ambiguous attempt, "external_task_id already used" means our own earlier attempt landed.
-          const duplicate = ambiguous && error instanceof KlingApiError && error.code === 1201;
-          const unclear =
-            error instanceof KlingConnectionError ||
-            (error instanceof KlingApiError && error.httpStatus >= 500);
-          if (!duplicate && !unclear) throw error;
-          ambiguous = true;
-          const found = await findByExternalId(family, externalTaskId, options);
-          if (found) {
-            transport.logger?.debug('kling: create answered ambiguously, but the task exists', {
-              externalTaskId,
-            });
-            return found as CreatedTask;
-          }
-          if (duplicate || attempt >= retry.maxRetries) throw error;
-          await sleep(backoffDelay(attempt, retry), options.signal);
-        }
-      }
+      const result = await transport.send(
+        (extra) => POST(FAMILY_PATHS[family], { body, ...extra }),
+        'rejected-only',
+        options,
+        () => findByExternalId(family, externalTaskId, options),
+      );
+      // An answer carries the created task in its envelope; a recovery is the task found by its external id.
+      return 'response' in result ? (result.data as { data: CreatedTask }).data : (result as CreatedTask);
     },
 
     get(family, selector, options) {
