@@ -219,18 +219,18 @@ function ensureSuccess<T extends Sent>(result: T): T {
 }
 
 function businessCode(body: unknown): number | undefined {
-  if (typeof body !== 'object' || body === null) return undefined;
-  const code = (body as { code?: unknown }).code;
-  return typeof code === 'number' && Number.isInteger(code) ? code : undefined;
+  const code = (body as { code?: unknown } | null)?.code;
+  return Number.isInteger(code) ? (code as number) : undefined;
 }
 
 /** `Retry-After` holds either delta-seconds or an HTTP date. */
 export function parseRetryAfter(value: string | null): number | undefined {
   if (!value) return undefined;
+  // Number() of an HTTP date is NaN, and NaN >= 0 is false.
   const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  if (seconds >= 0) return seconds * 1000;
   const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+  return date ? Math.max(0, date - Date.now()) : undefined;
 }
 
 type Settings = Required<Omit<RequestOptions, 'signal'>>;

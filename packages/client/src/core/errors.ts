@@ -65,7 +65,7 @@ export const KLING_ERROR_CODES: Readonly<Record<number, KlingErrorCodeInfo>> =
 
 /** Classifies a code; codes the platform adds later are classified by their HTTP status. */
 export function describeErrorCode(code: number | undefined, httpStatus: number): KlingErrorCodeInfo {
-  const status = (code !== undefined && CODE_STATUS[code]) || httpStatus;
+  const status = CODE_STATUS[code ?? 0] || httpStatus;
   const category = categorize(code, status);
   // Only limits and server trouble pass; 1003/1004 are cured by re-signing, which the client does by itself.
   return {
@@ -77,9 +77,10 @@ export function describeErrorCode(code: number | undefined, httpStatus: number):
 
 function categorize(code: number | undefined, status: number): KlingErrorCategory {
   // HTTP 429 and 400 are shared: the number tells account trouble (11xx) from limits (1302/1303) and policy (13xx).
-  if (code === 1302 || code === 1303) return 'rate_limit';
-  if (code !== undefined && code >= 1300 && code < 1400) return 'policy';
-  if (code !== undefined && code >= 1100 && code <= 1102) return 'account';
+  const number = code ?? 0;
+  if (number === 1302 || number === 1303) return 'rate_limit';
+  if (number >= 1300 && number < 1400) return 'policy';
+  if (number >= 1100 && number <= 1102) return 'account';
   if (status === 401) return 'auth';
   if (status === 403) return 'permission';
   if (status === 404) return 'not_found';
@@ -92,7 +93,7 @@ export interface KlingApiErrorInit {
   httpStatus: number;
   code: number | undefined;
   message: string;
-  requestId: string | undefined;
+  requestId?: string | undefined;
   /** The parsed response body, kept for debugging. */
   body?: unknown;
   /** From a `Retry-After` header, when the server sent one. */

@@ -97,12 +97,7 @@ export function createTaskWorkflows(transport: Transport): TaskWorkflows {
     const data = (result.data as { data?: unknown }).data;
     const task = Array.isArray(data) ? data[0] : data;
     if (!task) {
-      throw new KlingApiError({
-        httpStatus: 404,
-        code: 1203,
-        message: 'task not found',
-        requestId: undefined,
-      });
+      throw new KlingApiError({ httpStatus: 404, code: 1203, message: 'task not found' });
     }
     return task as { task_id: string; task_status: string };
   };
