@@ -57,7 +57,8 @@ export interface Transport {
   /**
    * `recover` makes a create safe to resend: after an attempt that may have landed (no answer, or 5xx) it
    * finds what that attempt made, or resolves undefined when it made nothing, so sending again cannot bill
-   * twice. Lookups and resends draw on the one retry budget of the call.
+   * twice. Resends (after lost answers and after 1302/1303 alike) draw on the call's one retry budget;
+   * each lookup is a query with retries of its own.
    */
   send<T extends Sent, R = never>(
     attempt: (init: AttemptInit) => Promise<T>,
@@ -66,7 +67,6 @@ export interface Transport {
     recover?: () => Promise<R | undefined>,
   ): Promise<T | R>;
   readonly raw: RawClient;
-  readonly logger: KlingLogger | undefined;
 }
 
 /**
@@ -101,7 +101,6 @@ export function createBaseClient(options: KlingClientOptions): BaseClient {
 
   const transport: Transport = {
     raw,
-    logger,
     async send(attempt, replay, callOptions = NO_OPTIONS, recover) {
       const settings = callOptions === NO_OPTIONS ? defaults : resolveSettings(defaults, callOptions);
       const { signal } = callOptions;
