@@ -4,7 +4,7 @@ import { createTokenProvider, type KlingCredentials, type TokenProvider } from '
 import { withDeadline } from './deadline.js';
 import { KlingApiError, KlingConnectionError } from './errors.js';
 import { pickDefined } from './options.js';
-import { abortError, backoffDelay, DEFAULT_RETRY, isRetryable, type RetryOptions, sleep } from './retry.js';
+import { abortError, backoffDelay, DEFAULT_RETRY, type RetryOptions, sleep } from './retry.js';
 
 /** The hosts the platform serves the API from. */
 export const KLING_SERVERS = {
@@ -43,30 +43,29 @@ export type KlingClientOptions = KlingCredentials &
 
 type RawClient = Client<paths>;
 type Sent = { data?: unknown; error?: unknown; response: Response };
-/** What a retry may assume about a request that got no clear answer. */
-export type Replay = 'safe' | 'rejected-only';
 
-/** What each attempt adds to openapi-fetch's init: the bearer token and, when the caller gave one, the signal. */
-export interface AttemptInit {
-  headers: { Authorization: string };
-  signal?: AbortSignal;
+/** One operation as openapi-fetch takes it: a path template of the spec and the init that fills it in. */
+export interface Operation {
+  /** Decides what a retry may assume: a GET can be resent; a POST may have made a task already. */
+  method: 'GET' | 'POST';
+  path: string;
+  init?: { params?: object; body?: object; headers?: Record<string, string>; signal?: AbortSignal };
 }
 
 /** Sends one operation with auth repair, timeout and retries; shared by the raw verbs and the workflows. */
 export interface Transport {
   /**
-   * `recover` makes a create safe to resend: after an attempt that may have landed (no answer, or 5xx) it
-   * finds what that attempt made, or resolves undefined when it made nothing, so sending again cannot bill
-   * twice. Resends (after lost answers and after 1302/1303 alike) draw on the call's one retry budget;
-   * each lookup is a query with retries of its own.
+   * A GET is resent after any retryable failure, a POST only when the server certainly rejected it
+   * (1302/1303). `recover` makes a create safe to resend after an attempt that may have landed (no
+   * answer, or 5xx): it finds what that attempt made, or resolves undefined when it made nothing, so
+   * sending again cannot bill twice. Resends (after lost answers and after 1302/1303 alike) draw on the
+   * call's one retry budget; each lookup is a query with retries of its own.
    */
-  send<T extends Sent, R = never>(
-    attempt: (init: AttemptInit) => Promise<T>,
-    replay: Replay,
+  send<R = never>(
+    operation: Operation,
     options?: RequestOptions,
     recover?: () => Promise<R | undefined>,
-  ): Promise<T | R>;
-  readonly raw: RawClient;
+  ): Promise<Sent | R>;
 }
 
 /**
@@ -82,10 +81,6 @@ export type BaseClient = Pick<RawClient, 'GET' | 'POST' | 'use' | 'eject'> & {
   readonly transport: Transport;
 };
 
-/** Codes the client cures itself by signing a fresh token and sending the request once more. */
-const RESIGN_CODES = new Set([1003, 1004]);
-/** Codes after which a create certainly made no task, so sending it again cannot bill twice. */
-const REJECTED_BEFORE_CREATE = new Set([1302, 1303]);
 const DEFAULT_TIMEOUT_MS = 60_000;
 const NO_OPTIONS: RequestOptions = Object.freeze({});
 
@@ -93,28 +88,35 @@ export function createBaseClient(options: KlingClientOptions): BaseClient {
   const tokens = createTokenProvider(options);
   const raw = createClient<paths>({
     baseUrl: (options.baseUrl ?? KLING_SERVERS.singapore).replace(/\/+$/, ''),
-    ...(options.fetch && { fetch: options.fetch }),
-    ...(options.headers && { headers: options.headers }),
+    // Left undefined, openapi-fetch uses the global fetch and no extra headers.
+    fetch: options.fetch,
+    headers: options.headers,
   });
   const defaults = resolveSettings({ ...DEFAULT_RETRY, timeoutMs: DEFAULT_TIMEOUT_MS }, options);
   const { logger } = options;
 
   const transport: Transport = {
-    raw,
-    async send(attempt, replay, callOptions = NO_OPTIONS, recover) {
+    async send({ method, path, init }, callOptions = NO_OPTIONS, recover) {
       const settings = callOptions === NO_OPTIONS ? defaults : resolveSettings(defaults, callOptions);
-      const { signal } = callOptions;
+      // The raw verbs carry the caller's signal in their init, the workflows in their options.
+      const signal = callOptions.signal ?? init?.signal;
       const timedOut = () =>
         new KlingConnectionError(`No answer within ${settings.timeoutMs} ms.`, { timedOut: true });
       let resigned = false;
       let ambiguous = false;
       for (let retry = 0; ; retry++) {
         try {
-          // A header per call, not a middleware: openapi-fetch's middleware path costs more than the client.
+          // A header per attempt, not a middleware: openapi-fetch's middleware path costs more than the
+          // client, and a re-signed token must replace the rejected one. The caller's own headers stay.
           const token = tokens.peek() ?? (await tokens.getToken());
-          const init: AttemptInit = { headers: { Authorization: `Bearer ${token}` } };
-          if (signal) init.signal = signal;
-          return ensureSuccess(await withDeadline(attempt(init), settings.timeoutMs, timedOut));
+          const attempt = {
+            ...init,
+            signal,
+            headers: { ...init?.headers, Authorization: `Bearer ${token}` },
+          };
+          // Typed callers reach this through the verbs below; the workflows' paths are checked by their own maps.
+          const sent = (raw[method] as (path: string, init: object) => Promise<Sent>)(path, attempt);
+          return ensureSuccess(await withDeadline(sent, settings.timeoutMs, timedOut));
         } catch (caught) {
           if (signal?.aborted) throw abortError(signal);
           const error =
@@ -123,22 +125,22 @@ export function createBaseClient(options: KlingClientOptions): BaseClient {
               : new KlingConnectionError(`Request failed before an answer arrived: ${String(caught)}`, {
                   cause: caught,
                 });
-          if (error instanceof KlingApiError && RESIGN_CODES.has(error.code ?? 0) && !resigned) {
+          const api = error instanceof KlingApiError ? error : undefined;
+          const code = api?.code;
+          // 1003/1004: the token was not yet valid or had expired; a freshly signed one cures it.
+          if ((code === 1003 || code === 1004) && !resigned) {
             resigned = true;
             tokens.invalidate();
-            logger?.debug('kling: token rejected, signing a fresh one', { code: error.code });
+            logger?.debug('kling: token rejected, signing a fresh one', { code });
             retry--;
             continue;
           }
-          let mayReplay =
-            replay === 'safe' ||
-            (error instanceof KlingApiError && REJECTED_BEFORE_CREATE.has(error.code ?? 0));
+          // 1302/1303 (too fast, too many at once) certainly made no task, so even a create may be resent.
+          let mayReplay = method === 'GET' || code === 1302 || code === 1303;
           if (recover) {
             // After an ambiguous attempt, "external_task_id already used" (1201) means that attempt landed.
-            const duplicate = ambiguous && error instanceof KlingApiError && error.code === 1201;
-            const unclear =
-              error instanceof KlingConnectionError ||
-              (error instanceof KlingApiError && error.httpStatus >= 500);
+            const duplicate = ambiguous && code === 1201;
+            const unclear = !api || api.httpStatus >= 500;
             if (duplicate || unclear) {
               ambiguous = true;
               const found = await recover();
@@ -152,12 +154,8 @@ export function createBaseClient(options: KlingClientOptions): BaseClient {
               mayReplay = true;
             }
           }
-          if (!mayReplay || !isRetryable(error) || retry >= settings.maxRetries) throw error;
-          const delay = backoffDelay(
-            retry,
-            settings,
-            error instanceof KlingApiError ? error.retryAfterMs : undefined,
-          );
+          if (!mayReplay || !error.retryable || retry >= settings.maxRetries) throw error;
+          const delay = backoffDelay(retry, settings, api?.retryAfterMs);
           logger?.warn(`kling: retrying in ${Math.round(delay)} ms`, {
             retry: retry + 1,
             error: String(error),
@@ -171,37 +169,20 @@ export function createBaseClient(options: KlingClientOptions): BaseClient {
   // Wrapping the two verbs (instead of a middleware that re-reads the body) keeps one JSON parse per call.
   // openapi-fetch's verbs are generic over path literals; the wrappers only forward, so their own
   // signatures are erased here and the public type is openapi-fetch's.
-  const GET = ((path: never, init?: UserInit) =>
-    transport.send(
-      (extra) => raw.GET(path, withAttempt(init, extra)),
-      'safe',
-      init?.signal ? { signal: init.signal } : NO_OPTIONS,
-    )) as unknown as RawClient['GET'];
-  const POST = ((path: never, init?: UserInit) =>
-    transport.send(
-      (extra) => raw.POST(path, withAttempt(init, extra)),
-      'rejected-only',
-      init?.signal ? { signal: init.signal } : NO_OPTIONS,
-    )) as unknown as RawClient['POST'];
+  const GET = ((path: string, init?: Operation['init']) =>
+    transport.send({ method: 'GET', path, init })) as unknown as RawClient['GET'];
+  const POST = ((path: string, init?: Operation['init']) =>
+    transport.send({ method: 'POST', path, init })) as unknown as RawClient['POST'];
   return { GET, POST, use: raw.use, eject: raw.eject, tokens, transport };
 }
 
-type UserInit = { signal?: AbortSignal; headers?: Record<string, string> };
-
-/** The caller's init with the attempt's token (and signal) merged in, keeping the caller's own headers. */
-function withAttempt(init: UserInit | undefined, extra: AttemptInit): never {
-  return { ...init, ...extra, headers: { ...init?.headers, ...extra.headers } } as never;
-}
-
-function ensureSuccess<T extends Sent>(result: T): T {
+function ensureSuccess(result: Sent): Sent {
   const { response } = result;
   const body = response.ok ? result.data : result.error;
   const code = businessCode(body);
   if (response.ok && (code === 0 || code === undefined)) return result;
-  const envelope = (typeof body === 'object' && body !== null ? body : {}) as {
-    message?: unknown;
-    request_id?: unknown;
-  };
+  // Object() turns null, strings and numbers into objects without these fields, so they read as absent.
+  const envelope: { message?: unknown; request_id?: unknown } = Object(body);
   throw new KlingApiError({
     httpStatus: response.status,
     code,

@@ -123,22 +123,13 @@ export class KlingApiError extends KlingError {
   declare readonly body: unknown;
   declare readonly retryAfterMs: number | undefined;
 
-  constructor(init: KlingApiErrorInit) {
-    const info = describeErrorCode(init.code, init.httpStatus);
-    const codePart =
-      init.code === undefined ? `HTTP ${init.httpStatus}` : `${init.code} (HTTP ${init.httpStatus})`;
-    const idPart = init.requestId ? ` [request_id ${init.requestId}]` : '';
-    super(`Kling API error ${codePart}: ${init.message || 'no message'}${idPart}`);
-    Object.assign(this, {
-      httpStatus: init.httpStatus,
-      apiMessage: init.message,
-      code: init.code,
-      requestId: init.requestId,
-      category: info.category,
-      retryable: info.retryable,
-      body: init.body,
-      retryAfterMs: init.retryAfterMs,
-    });
+  constructor({ message, ...fields }: KlingApiErrorInit) {
+    const { httpStatus, code, requestId } = fields;
+    const { category, retryable } = describeErrorCode(code, httpStatus);
+    const codePart = code === undefined ? `HTTP ${httpStatus}` : `${code} (HTTP ${httpStatus})`;
+    const idPart = requestId ? ` [request_id ${requestId}]` : '';
+    super(`Kling API error ${codePart}: ${message || 'no message'}${idPart}`);
+    Object.assign(this, fields, { apiMessage: message, category, retryable });
   }
 }
 

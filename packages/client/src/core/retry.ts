@@ -1,4 +1,4 @@
-import { KlingAbortError, KlingApiError, KlingConnectionError } from './errors.js';
+import { KlingAbortError } from './errors.js';
 
 export interface RetryOptions {
   /** Retries after the first attempt. Default 2. */
@@ -24,11 +24,6 @@ export function backoffDelay(
   const exponential = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** retry);
   const jittered = exponential * (0.5 + random() / 2);
   return Math.min(options.maxDelayMs, Math.max(jittered, retryAfterMs ?? 0));
-}
-
-/** Whether resending could succeed: a network failure, or a retryable business code (1302, 1303, 5000-5002). */
-export function isRetryable(error: unknown): boolean {
-  return error instanceof KlingConnectionError || (error instanceof KlingApiError && error.retryable);
 }
 
 /** Waits `ms`, rejecting with a KlingAbortError as soon as `signal` fires. */

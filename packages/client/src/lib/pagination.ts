@@ -29,16 +29,10 @@ export function listTasks<F extends TaskFamily>(
 ): TaskList<F> {
   const pageSize = checkInteger('pageSize', options.pageSize ?? 30, 1, 500);
   const startPage = checkInteger('startPage', options.startPage ?? 1, 1, MAX_PAGE_NUM);
-  const GET = transport.raw.GET as unknown as (
-    path: string,
-    init: object,
-  ) => Promise<{ data?: unknown; response: Response }>;
-
   const page = async (pageNum: number): Promise<TaskOf<F>[]> => {
     checkInteger('pageNum', pageNum, 1, MAX_PAGE_NUM);
     const result = await transport.send(
-      (extra) => GET(FAMILY_PATHS[family], { params: { query: { pageNum, pageSize } }, ...extra }),
-      'safe',
+      { method: 'GET', path: FAMILY_PATHS[family], init: { params: { query: { pageNum, pageSize } } } },
       options,
     );
     const data = (result.data as { data?: unknown }).data;

@@ -77,23 +77,19 @@ export interface TaskWorkflows {
 
 const WAIT_DEFAULTS = { timeoutMs: 10 * 60_000, pollIntervalMs: 2000, maxPollIntervalMs: 15_000 };
 
-/** The variable-path calls below are checked by the family maps above, not by openapi-fetch's path literals. */
-type LooseVerb = (
-  path: string,
-  init: object,
-) => Promise<{ data?: unknown; error?: unknown; response: Response }>;
-
 export function createTaskWorkflows(transport: Transport): TaskWorkflows {
-  const GET = transport.raw.GET as unknown as LooseVerb;
-  const POST = transport.raw.POST as unknown as LooseVerb;
-
   const lookUp = async (family: TaskFamily, selector: TaskSelector, options?: RequestOptions) => {
     const byId = 'taskId' in selector;
-    const init = byId
-      ? { params: { path: { id: selector.taskId } } }
-      : { params: { query: { external_task_id: selector.externalTaskId } } };
-    const path = `${FAMILY_PATHS[family]}${byId ? '/{id}' : ''}`;
-    const result = await transport.send((extra) => GET(path, { ...init, ...extra }), 'safe', options);
+    const result = await transport.send(
+      {
+        method: 'GET',
+        path: `${FAMILY_PATHS[family]}${byId ? '/{id}' : ''}`,
+        init: byId
+          ? { params: { path: { id: selector.taskId } } }
+          : { params: { query: { external_task_id: selector.externalTaskId } } },
+      },
+      options,
+    );
     const data = (result.data as { data?: unknown }).data;
     const task = Array.isArray(data) ? data[0] : data;
     if (!task) {
@@ -102,24 +98,19 @@ export function createTaskWorkflows(transport: Transport): TaskWorkflows {
     return task as { task_id: string; task_status: string };
   };
 
-  const findByExternalId = async (family: TaskFamily, externalTaskId: string, options?: RequestOptions) => {
-    try {
-      return await lookUp(family, { externalTaskId }, options);
-    } catch (error) {
-      if (error instanceof KlingApiError && error.code === 1203) return undefined;
-      throw error;
-    }
-  };
-
   const workflows: TaskWorkflows = {
     async create(family, request, options) {
       const externalTaskId = request.external_task_id ?? `klingkit-${crypto.randomUUID()}`;
       const body = { ...request, external_task_id: externalTaskId };
       const result = await transport.send(
-        (extra) => POST(FAMILY_PATHS[family], { body, ...extra }),
-        'rejected-only',
+        { method: 'POST', path: FAMILY_PATHS[family], init: { body } },
         options,
-        () => findByExternalId(family, externalTaskId, options),
+        () =>
+          lookUp(family, { externalTaskId }, options).catch((error: unknown) => {
+            // No task has that id: the ambiguous attempt made nothing, so the create may be sent again.
+            if (error instanceof KlingApiError && error.code === 1203) return undefined;
+            throw error;
+          }),
       );
       // An answer carries the created task in its envelope; a recovery is the task found by its external id.
       return 'response' in result ? (result.data as { data: CreatedTask }).data : (result as CreatedTask);
