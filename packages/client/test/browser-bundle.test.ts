@@ -5,10 +5,10 @@ import { describe, expect, it } from 'vitest';
 /**
  * min+gzip budgets of the browser entry, openapi-fetch (2.6 kB of it) included, built the way a browser
  * app's bundler builds it: with code splitting, so the key-pair signer (a dynamic import) is its own chunk,
- * fetched only by pages that sign tokens themselves. Issue 4 aims at 6 kB for the entry; it measures
- * 6.2 kB today (see tools/bench/README.md), so this guard sits just above that and catches growth.
+ * fetched only by pages that sign tokens themselves. Issue 4's budget for the entry is 6 kB, read as
+ * 6,000 B (its "about 2.6 kB" for openapi-fetch's 2,599 B counts kB as 1,000 B); see tools/bench/README.md.
  */
-const ENTRY_BUDGET_BYTES = 6.25 * 1024;
+const ENTRY_BUDGET_BYTES = 6000;
 const SIGNER_BUDGET_BYTES = 640;
 
 async function bundleForBrowsers() {

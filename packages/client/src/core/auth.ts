@@ -74,31 +74,29 @@ function createJwtProvider(credentials: KeyPairCredentials): TokenProvider {
       `KlingClient: ${accessKey ? 'secretKey' : 'accessKey'} is missing (give both, an apiKey, or getToken)`,
     );
   }
-  const ttl = credentials.tokenTtlSeconds ?? DEFAULT_TTL_SECONDS;
-  const refreshAhead = credentials.refreshAheadSeconds ?? DEFAULT_REFRESH_AHEAD_SECONDS;
-  checkInteger('tokenTtlSeconds', ttl, NOT_BEFORE_SKEW_SECONDS + 1, Number.MAX_SAFE_INTEGER);
-  checkInteger('refreshAheadSeconds', refreshAhead, 0, ttl - 1);
+  const ttl = checkInteger(
+    'tokenTtlSeconds',
+    credentials.tokenTtlSeconds ?? DEFAULT_TTL_SECONDS,
+    NOT_BEFORE_SKEW_SECONDS + 1,
+    Number.MAX_SAFE_INTEGER,
+  );
+  const refreshAhead = checkInteger(
+    'refreshAheadSeconds',
+    credentials.refreshAheadSeconds ?? DEFAULT_REFRESH_AHEAD_SECONDS,
+    0,
+    ttl - 1,
+  );
 
   let signer: TokenProvider | undefined;
-  let loading: Promise<TokenProvider> | undefined;
-  const load = () =>
-    (loading ??= import('./jwt-signer.js').then(
-      (module) =>
-        (signer = module.createJwtSigner({
-          accessKey,
-          secretKey,
-          ttl,
-          refreshAhead,
-          skew: NOT_BEFORE_SKEW_SECONDS,
-        })),
-      (error: unknown) => {
-        // A chunk that failed to load (a flaky network in a browser) is fetched again on the next call.
-        loading = undefined;
-        throw error;
-      },
-    ));
+  // The module system caches the chunk, and a chunk that failed to load (a flaky network in a browser) is
+  // fetched again on the next call; concurrent first calls still share one signer.
+  const load = async () => {
+    const { createJwtSigner } = await import('./jwt-signer.js');
+    signer ??= createJwtSigner({ accessKey, secretKey, ttl, refreshAhead, skew: NOT_BEFORE_SKEW_SECONDS });
+    return signer;
+  };
   return {
-    getToken: () => (signer ? signer.getToken() : load().then((loaded) => loaded.getToken())),
+    getToken: async () => (signer ?? (await load())).getToken(),
     peek: () => signer?.peek(),
     invalidate: () => signer?.invalidate(),
   };

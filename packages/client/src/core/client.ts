@@ -3,8 +3,7 @@ import type { paths } from '../generated/schema.js';
 import { createTokenProvider, type KlingCredentials, type TokenProvider } from './auth.js';
 import { withDeadline } from './deadline.js';
 import { KlingApiError, KlingConnectionError } from './errors.js';
-import { pickDefined } from './options.js';
-import { abortError, backoffDelay, DEFAULT_RETRY, type RetryOptions, sleep } from './retry.js';
+import { abortError, backoffDelay, type RetryOptions, sleep } from './retry.js';
 
 /** The hosts the platform serves the API from. */
 export const KLING_SERVERS = {
@@ -44,25 +43,27 @@ export type KlingClientOptions = KlingCredentials &
 type RawClient = Client<paths>;
 type Sent = { data?: unknown; error?: unknown; response: Response };
 
-/** One operation as openapi-fetch takes it: a path template of the spec and the init that fills it in. */
-export interface Operation {
-  /** Decides what a retry may assume: a GET can be resent; a POST may have made a task already. */
-  method: 'GET' | 'POST';
-  path: string;
-  init?: { params?: object; body?: object; headers?: Record<string, string>; signal?: AbortSignal };
-}
+/** The init openapi-fetch takes with a path template of the spec, to fill it in. */
+export type OperationInit = {
+  params?: object;
+  body?: object;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+};
 
 /** Sends one operation with auth repair, timeout and retries; shared by the raw verbs and the workflows. */
 export interface Transport {
   /**
-   * A GET is resent after any retryable failure, a POST only when the server certainly rejected it
-   * (1302/1303). `recover` makes a create safe to resend after an attempt that may have landed (no
-   * answer, or 5xx): it finds what that attempt made, or resolves undefined when it made nothing, so
+   * `method` decides what a retry may assume: a GET is resent after any retryable failure, a POST (which
+   * may have made a task already) only when the server certainly rejected it (1302/1303). `recover`
+   * makes a create safe to resend after an attempt that may have landed (no answer, or 5xx): it finds what that attempt made, or resolves undefined when it made nothing, so
    * sending again cannot bill twice. Resends (after lost answers and after 1302/1303 alike) draw on the
    * call's one retry budget; each lookup is a query with retries of its own.
    */
   send<R = never>(
-    operation: Operation,
+    method: 'GET' | 'POST',
+    path: string,
+    init: OperationInit | undefined,
     options?: RequestOptions,
     recover?: () => Promise<R | undefined>,
   ): Promise<Sent | R>;
@@ -81,8 +82,14 @@ export type BaseClient = Pick<RawClient, 'GET' | 'POST' | 'use' | 'eject'> & {
   readonly transport: Transport;
 };
 
-const DEFAULT_TIMEOUT_MS = 60_000;
-const NO_OPTIONS: RequestOptions = Object.freeze({});
+type Settings = Required<Omit<RequestOptions, 'signal'>>;
+const DEFAULT_SETTINGS: Settings = {
+  maxRetries: 2,
+  baseDelayMs: 1000,
+  maxDelayMs: 30_000,
+  timeoutMs: 60_000,
+};
+const SETTING_KEYS = Object.keys(DEFAULT_SETTINGS) as (keyof Settings)[];
 
 export function createBaseClient(options: KlingClientOptions): BaseClient {
   const tokens = createTokenProvider(options);
@@ -92,16 +99,14 @@ export function createBaseClient(options: KlingClientOptions): BaseClient {
     fetch: options.fetch,
     headers: options.headers,
   });
-  const defaults = resolveSettings({ ...DEFAULT_RETRY, timeoutMs: DEFAULT_TIMEOUT_MS }, options);
+  const defaults = resolveSettings(DEFAULT_SETTINGS, options);
   const { logger } = options;
 
   const transport: Transport = {
-    async send({ method, path, init }, callOptions = NO_OPTIONS, recover) {
-      const settings = callOptions === NO_OPTIONS ? defaults : resolveSettings(defaults, callOptions);
+    async send(method, path, init, callOptions, recover) {
+      const settings = callOptions ? resolveSettings(defaults, callOptions) : defaults;
       // The raw verbs carry the caller's signal in their init, the workflows in their options.
-      const signal = callOptions.signal ?? init?.signal;
-      const timedOut = () =>
-        new KlingConnectionError(`No answer within ${settings.timeoutMs} ms.`, { timedOut: true });
+      const signal = callOptions?.signal ?? init?.signal;
       let resigned = false;
       let ambiguous = false;
       for (let retry = 0; ; retry++) {
@@ -109,23 +114,25 @@ export function createBaseClient(options: KlingClientOptions): BaseClient {
           // A header per attempt, not a middleware: openapi-fetch's middleware path costs more than the
           // client, and a re-signed token must replace the rejected one. The caller's own headers stay.
           const token = tokens.peek() ?? (await tokens.getToken());
-          const attempt = {
+          const attempt: OperationInit = {
             ...init,
-            signal,
             headers: { ...init?.headers, Authorization: `Bearer ${token}` },
           };
+          // Only when there is one: `signal: undefined` measured 4% slower per call in undici's Request.
+          if (signal) attempt.signal = signal;
           // Typed callers reach this through the verbs below; the workflows' paths are checked by their own maps.
           const sent = (raw[method] as (path: string, init: object) => Promise<Sent>)(path, attempt);
-          return ensureSuccess(await withDeadline(sent, settings.timeoutMs, timedOut));
+          return ensureSuccess(await withDeadline(sent, settings.timeoutMs));
         } catch (caught) {
           if (signal?.aborted) throw abortError(signal);
+          const api = caught instanceof KlingApiError ? caught : undefined;
           const error =
-            caught instanceof KlingApiError || caught instanceof KlingConnectionError
+            api ??
+            (caught instanceof KlingConnectionError
               ? caught
               : new KlingConnectionError(`Request failed before an answer arrived: ${String(caught)}`, {
                   cause: caught,
-                });
-          const api = error instanceof KlingApiError ? error : undefined;
+                }));
           const code = api?.code;
           // 1003/1004: the token was not yet valid or had expired; a freshly signed one cures it.
           if ((code === 1003 || code === 1004) && !resigned) {
@@ -169,20 +176,21 @@ export function createBaseClient(options: KlingClientOptions): BaseClient {
   // Wrapping the two verbs (instead of a middleware that re-reads the body) keeps one JSON parse per call.
   // openapi-fetch's verbs are generic over path literals; the wrappers only forward, so their own
   // signatures are erased here and the public type is openapi-fetch's.
-  const GET = ((path: string, init?: Operation['init']) =>
-    transport.send({ method: 'GET', path, init })) as unknown as RawClient['GET'];
-  const POST = ((path: string, init?: Operation['init']) =>
-    transport.send({ method: 'POST', path, init })) as unknown as RawClient['POST'];
+  const GET = ((path: string, init?: OperationInit) =>
+    transport.send('GET', path, init)) as unknown as RawClient['GET'];
+  const POST = ((path: string, init?: OperationInit) =>
+    transport.send('POST', path, init)) as unknown as RawClient['POST'];
   return { GET, POST, use: raw.use, eject: raw.eject, tokens, transport };
 }
 
 function ensureSuccess(result: Sent): Sent {
   const { response } = result;
   const body = response.ok ? result.data : result.error;
-  const code = businessCode(body);
-  if (response.ok && (code === 0 || code === undefined)) return result;
   // Object() turns null, strings and numbers into objects without these fields, so they read as absent.
-  const envelope: { message?: unknown; request_id?: unknown } = Object(body);
+  const envelope: { code?: unknown; message?: unknown; request_id?: unknown } = Object(body);
+  const code = Number.isInteger(envelope.code) ? (envelope.code as number) : undefined;
+  // Success is a 2xx whose business code is 0 or absent.
+  if (response.ok && !code) return result;
   throw new KlingApiError({
     httpStatus: response.status,
     code,
@@ -198,11 +206,6 @@ function ensureSuccess(result: Sent): Sent {
   });
 }
 
-function businessCode(body: unknown): number | undefined {
-  const code = (body as { code?: unknown } | null)?.code;
-  return Number.isInteger(code) ? (code as number) : undefined;
-}
-
 /** `Retry-After` holds either delta-seconds or an HTTP date. */
 export function parseRetryAfter(value: string | null): number | undefined {
   if (!value) return undefined;
@@ -213,9 +216,9 @@ export function parseRetryAfter(value: string | null): number | undefined {
   return date ? Math.max(0, date - Date.now()) : undefined;
 }
 
-type Settings = Required<Omit<RequestOptions, 'signal'>>;
-const SETTING_KEYS = ['maxRetries', 'baseDelayMs', 'maxDelayMs', 'timeoutMs'] as const;
-
+/** `base` with the settings `override` gives; an undefined one keeps its base value. */
 function resolveSettings(base: Settings, override: Omit<RequestOptions, 'signal'>): Settings {
-  return { ...base, ...pickDefined(override, SETTING_KEYS) };
+  const settings = { ...base };
+  for (const key of SETTING_KEYS) settings[key] = override[key] ?? base[key];
+  return settings;
 }

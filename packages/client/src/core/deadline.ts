@@ -1,3 +1,5 @@
+import { KlingConnectionError } from './errors.js';
+
 /**
  * Per-request timeouts without a timer per request. Timers and AbortSignals cost more per call than the
  * rest of the client together (tools/bench), so long timeouts share one sweeper that checks deadlines
@@ -21,17 +23,19 @@ function sweep() {
       watch.expire();
     }
   }
-  if (watched.size === 0 && sweeper) {
+  // The sweeper is what calls this, so it is set.
+  if (watched.size === 0) {
     clearInterval(sweeper);
     sweeper = undefined;
   }
 }
 
 /**
- * Settles like `work`, or rejects with `timedOut()` once `timeoutMs` has passed (0 disables the limit).
- * The work is abandoned, not aborted: a caller's AbortSignal is what cancels a request for real.
+ * Settles like `work`, or rejects with a timed-out KlingConnectionError once `timeoutMs` has passed (0
+ * disables the limit). The work is abandoned, not aborted: a caller's AbortSignal is what cancels a request
+ * for real.
  */
-export function withDeadline<T>(work: Promise<T>, timeoutMs: number, timedOut: () => Error): Promise<T> {
+export function withDeadline<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
   if (timeoutMs <= 0) return work;
   return new Promise<T>((resolve, reject) => {
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -40,7 +44,7 @@ export function withDeadline<T>(work: Promise<T>, timeoutMs: number, timedOut: (
       expire() {
         // Nobody awaits the abandoned work any more; its late failure must not surface as unhandled.
         work.catch(() => {});
-        reject(timedOut());
+        reject(new KlingConnectionError(`No answer within ${timeoutMs} ms.`, { timedOut: true }));
       },
     };
     if (timeoutMs < SWEEP_MS * 10) {

@@ -65,8 +65,9 @@ export const KLING_ERROR_CODES: Readonly<Record<number, KlingErrorCodeInfo>> =
 
 /** Classifies a code; codes the platform adds later are classified by their HTTP status. */
 export function describeErrorCode(code: number | undefined, httpStatus: number): KlingErrorCodeInfo {
-  const status = CODE_STATUS[code ?? 0] || httpStatus;
-  const category = categorize(code, status);
+  const number = code ?? 0;
+  const status = CODE_STATUS[number] || httpStatus;
+  const category = categorize(number, status);
   // Only limits and server trouble pass; 1003/1004 are cured by re-signing, which the client does by itself.
   return {
     httpStatus: status,
@@ -75,9 +76,9 @@ export function describeErrorCode(code: number | undefined, httpStatus: number):
   };
 }
 
-function categorize(code: number | undefined, status: number): KlingErrorCategory {
+/** `number` is the business code, 0 when there was none. */
+function categorize(number: number, status: number): KlingErrorCategory {
   // HTTP 429 and 400 are shared: the number tells account trouble (11xx) from limits (1302/1303) and policy (13xx).
-  const number = code ?? 0;
   if (number === 1302 || number === 1303) return 'rate_limit';
   if (number >= 1300 && number < 1400) return 'policy';
   if (number >= 1100 && number <= 1102) return 'account';
@@ -125,11 +126,11 @@ export class KlingApiError extends KlingError {
 
   constructor({ message, ...fields }: KlingApiErrorInit) {
     const { httpStatus, code, requestId } = fields;
-    const { category, retryable } = describeErrorCode(code, httpStatus);
     const codePart = code === undefined ? `HTTP ${httpStatus}` : `${code} (HTTP ${httpStatus})`;
     const idPart = requestId ? ` [request_id ${requestId}]` : '';
     super(`Kling API error ${codePart}: ${message || 'no message'}${idPart}`);
-    Object.assign(this, fields, { apiMessage: message, category, retryable });
+    // `category` and `retryable` from the code; the status the server sent overrides the documented one.
+    Object.assign(this, describeErrorCode(code, httpStatus), fields, { apiMessage: message });
   }
 }
 
@@ -140,10 +141,10 @@ export class KlingApiError extends KlingError {
 export class KlingConnectionError extends KlingError {
   override readonly name = 'KlingConnectionError';
   readonly retryable = true;
-  readonly timedOut: boolean;
-  constructor(message: string, options: { cause?: unknown; timedOut?: boolean } = {}) {
-    super(message, { cause: options.cause });
-    this.timedOut = options.timedOut ?? false;
+  declare readonly timedOut: boolean;
+  constructor(message: string, { cause, timedOut = false }: { cause?: unknown; timedOut?: boolean } = {}) {
+    super(message, { cause });
+    this.timedOut = timedOut;
   }
 }
 

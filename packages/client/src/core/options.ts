@@ -5,13 +5,3 @@ export function checkInteger(name: string, value: number, min: number, max: numb
   }
   return value;
 }
-
-/** The given keys of `options` that are set, so spreading them over defaults never writes `undefined`. */
-export function pickDefined<T extends object, K extends keyof T>(
-  options: T,
-  keys: readonly K[],
-): Partial<Pick<T, K>> {
-  const picked: Partial<Pick<T, K>> = {};
-  for (const key of keys) if (options[key] !== undefined) picked[key] = options[key];
-  return picked;
-}

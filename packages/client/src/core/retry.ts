@@ -9,8 +9,6 @@ export interface RetryOptions {
   maxDelayMs?: number;
 }
 
-export const DEFAULT_RETRY: Required<RetryOptions> = { maxRetries: 2, baseDelayMs: 1000, maxDelayMs: 30_000 };
-
 /**
  * Exponential backoff with jitter (half fixed, half random, so retries of many clients spread out but
  * never collapse to zero). A server's `Retry-After` wins when it asks for longer, capped by `maxDelayMs`.

@@ -32,7 +32,9 @@ export function listTasks<F extends TaskFamily>(
   const page = async (pageNum: number): Promise<TaskOf<F>[]> => {
     checkInteger('pageNum', pageNum, 1, MAX_PAGE_NUM);
     const result = await transport.send(
-      { method: 'GET', path: FAMILY_PATHS[family], init: { params: { query: { pageNum, pageSize } } } },
+      'GET',
+      FAMILY_PATHS[family],
+      { params: { query: { pageNum, pageSize } } },
       options,
     );
     const data = (result.data as { data?: unknown }).data;

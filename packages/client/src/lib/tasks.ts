@@ -1,6 +1,5 @@
 import type { RequestOptions, Transport } from '../core/client.js';
 import { KlingApiError } from '../core/errors.js';
-import { pickDefined } from '../core/options.js';
 import { sleep } from '../core/retry.js';
 import type {
   CreatedTask,
@@ -75,18 +74,17 @@ export interface TaskWorkflows {
   ): Promise<GenerateResult<F>>;
 }
 
-const WAIT_DEFAULTS = { timeoutMs: 10 * 60_000, pollIntervalMs: 2000, maxPollIntervalMs: 15_000 };
-
 export function createTaskWorkflows(transport: Transport): TaskWorkflows {
-  const lookUp = async (family: TaskFamily, selector: TaskSelector, options?: RequestOptions) => {
-    const byId = 'taskId' in selector;
+  const lookUp = async (family: TaskFamily, selector: TaskSelector | string, options?: RequestOptions) => {
+    const target = typeof selector === 'string' ? { taskId: selector } : selector;
+    const byId = 'taskId' in target;
     const result = await transport.send(
+      'GET',
+      `${FAMILY_PATHS[family]}${byId ? '/{id}' : ''}`,
       {
-        method: 'GET',
-        path: `${FAMILY_PATHS[family]}${byId ? '/{id}' : ''}`,
-        init: byId
-          ? { params: { path: { id: selector.taskId } } }
-          : { params: { query: { external_task_id: selector.externalTaskId } } },
+        params: byId
+          ? { path: { id: target.taskId } }
+          : { query: { external_task_id: target.externalTaskId } },
       },
       options,
     );
@@ -102,36 +100,33 @@ export function createTaskWorkflows(transport: Transport): TaskWorkflows {
     async create(family, request, options) {
       const externalTaskId = request.external_task_id ?? `klingkit-${crypto.randomUUID()}`;
       const body = { ...request, external_task_id: externalTaskId };
-      const result = await transport.send(
-        { method: 'POST', path: FAMILY_PATHS[family], init: { body } },
-        options,
-        () =>
-          lookUp(family, { externalTaskId }, options).catch((error: unknown) => {
-            // No task has that id: the ambiguous attempt made nothing, so the create may be sent again.
-            if (error instanceof KlingApiError && error.code === 1203) return undefined;
-            throw error;
-          }),
+      const result = await transport.send('POST', FAMILY_PATHS[family], { body }, options, () =>
+        lookUp(family, { externalTaskId }, options).catch((error: unknown) => {
+          // No task has that id: the ambiguous attempt made nothing, so the create may be sent again.
+          if (error instanceof KlingApiError && error.code === 1203) return undefined;
+          throw error;
+        }),
       );
       // An answer carries the created task in its envelope; a recovery is the task found by its external id.
       return 'response' in result ? (result.data as { data: CreatedTask }).data : (result as CreatedTask);
     },
 
-    get(family, selector, options) {
-      return lookUp(family, toSelector(selector), options) as Promise<TaskOf<typeof family>>;
-    },
+    // The task as the platform sent it; the family's task type is what that endpoint returns.
+    get: lookUp as TaskWorkflows['get'],
 
     async wait(family, selector, options = {}) {
-      const settings = {
-        ...WAIT_DEFAULTS,
-        ...pickDefined(options, ['timeoutMs', 'pollIntervalMs', 'maxPollIntervalMs']),
-      };
-      const pollOptions = { ...options, timeoutMs: undefined };
-      const target = toSelector(selector);
-      const deadline = Date.now() + settings.timeoutMs;
-      let interval = settings.pollIntervalMs;
+      // The rest, without the wait's own `timeoutMs`, leaves each poll the client's per-request timeout.
+      const {
+        timeoutMs = 10 * 60_000,
+        pollIntervalMs = 2000,
+        maxPollIntervalMs = 15_000,
+        ...pollOptions
+      } = options;
+      const deadline = Date.now() + timeoutMs;
+      let interval = pollIntervalMs;
       let last: { task_id: string; task_status: string; updated_at?: number } | undefined;
       for (;;) {
-        const task = (await lookUp(family, target, pollOptions)) as typeof last & object;
+        const task = (await lookUp(family, selector, pollOptions)) as typeof last & object;
         if (!last || last.task_status !== task.task_status || last.updated_at !== task.updated_at)
           options.onProgress?.(task);
         last = task;
@@ -139,16 +134,16 @@ export function createTaskWorkflows(transport: Transport): TaskWorkflows {
           return task as TaskOf<typeof family>;
         const remaining = deadline - Date.now();
         if (remaining <= 0) {
-          throw new KlingWaitTimeoutError(task.task_id, settings.timeoutMs, task.task_status);
+          throw new KlingWaitTimeoutError(task.task_id, timeoutMs, task.task_status);
         }
         await sleep(Math.min(remaining, interval * (0.8 + Math.random() * 0.4)), options.signal);
-        interval = Math.min(settings.maxPollIntervalMs, interval * 1.5);
+        interval = Math.min(maxPollIntervalMs, interval * 1.5);
       }
     },
 
     async generate(family, request, options = {}) {
       const created = await workflows.create(family, request, { ...options, timeoutMs: undefined });
-      const task = await workflows.wait(family, { taskId: created.task_id }, options);
+      const task = await workflows.wait(family, created.task_id, options);
       if (task.task_status === 'failed')
         throw new KlingTaskFailedError(task as typeof task & { task_id: string });
       const result = task.task_result as
@@ -159,8 +154,4 @@ export function createTaskWorkflows(transport: Transport): TaskWorkflows {
     },
   };
   return workflows;
-}
-
-function toSelector(selector: TaskSelector | string): TaskSelector {
-  return typeof selector === 'string' ? { taskId: selector } : selector;
 }
