@@ -6,11 +6,12 @@ export type Answer = { status?: number; json?: unknown; text?: string };
 
 /**
  * A Kling API impostor on 127.0.0.1: each test decides what it answers (`handle`), and every request it
- * saw is recorded. `stall` keeps a response open with half a body sent, as a file host gone quiet.
+ * saw is recorded. 'stall-image' keeps a response open with half an image sent, as a file host gone
+ * quiet; 'hang' never answers at all.
  */
 export interface HostileApi {
   url: string;
-  handle: (request: { method: string; path: string; body: string }) => Answer | 'stall-image';
+  handle: (request: { method: string; path: string; body: string }) => Answer | 'stall-image' | 'hang';
   requests: string[];
   close(): Promise<void>;
 }
@@ -40,6 +41,10 @@ export async function startHostileApi(): Promise<HostileApi> {
     const path = request.url ?? '/';
     api.requests.push(`${method} ${path}`);
     const answer = api.handle({ method, path, body });
+    if (answer === 'hang') {
+      stalled.add(response);
+      return;
+    }
     if (answer === 'stall-image') {
       stalled.add(response);
       response.writeHead(200, {

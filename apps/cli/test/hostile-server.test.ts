@@ -61,7 +61,7 @@ afterEach(() => {
 });
 
 /** Runs the CLI in-process against the hostile server, as a real API account would be configured. */
-async function cli(args: string[], { tty = false } = {}) {
+async function cli(args: string[], { tty = false, interrupt = new AbortController().signal } = {}) {
   const stdout = Object.assign(new PassThrough(), { isTTY: tty });
   const stderr = Object.assign(new PassThrough(), { isTTY: tty });
   let out = '';
@@ -73,7 +73,7 @@ async function cli(args: string[], { tty = false } = {}) {
     err += chunk;
   });
   const env = { KLING_API_KEY: 'test-key', KLING_BASE_URL: api.url };
-  const code = await run(args, { stdout, stderr, env, interrupt: new AbortController().signal });
+  const code = await run(args, { stdout, stderr, env, interrupt });
   return { code, out, err };
 }
 
@@ -194,6 +194,23 @@ describe('kling-images shows server text with control characters escaped', () =>
     expect(result.code).toBe(0);
     expect(result.out).toContain('created     1e+300');
   });
+});
+
+describe('Ctrl-C outside a wait', () => {
+  it.each([[['get', 'task-1']], [['list']], [['generate', 'a fox']]])(
+    '%j exits 130 when Ctrl-C ends a request the server holds',
+    async (args) => {
+      const interrupt = new AbortController();
+      // The server has the request and holds it: that is when the user gives up.
+      api.handle = () => {
+        interrupt.abort();
+        return 'hang';
+      };
+      const result = await cli(args, { interrupt: interrupt.signal });
+      expect(result.code).toBe(130);
+      expect(result.err).toContain('Stopped.');
+    },
+  );
 });
 
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
