@@ -1,3 +1,5 @@
+import { printable, safe } from './printable.js';
+
 /** Shows a waiting task: a live line on a terminal, one plain line per status change otherwise. */
 export interface Progress {
   update(task: { task_id: string; task_status: string }): void;
@@ -16,7 +18,7 @@ export function createProgress(
     return {
       update(task) {
         if (task.task_status !== last?.task_status)
-          stream.write(`${task.task_status} after ${elapsed()} (task ${task.task_id})\n`);
+          stream.write(safe`${task.task_status} after ${elapsed()} (task ${task.task_id})\n`);
         last = task;
       },
       stop() {},
@@ -25,8 +27,9 @@ export function createProgress(
   let frame = 0;
   const draw = () => {
     if (!last) return;
+    // The CLI's own sequences (CR, erase line) are written as such; the server's text is escaped.
     stream.write(
-      `\r\x1b[2K${FRAMES[frame++ % FRAMES.length]} ${last.task_status.padEnd(10)} ${elapsed().padStart(7)}  task ${last.task_id}`,
+      `\r\x1b[2K${FRAMES[frame++ % FRAMES.length]} ${printable(last.task_status).padEnd(10)} ${elapsed().padStart(7)}  task ${printable(last.task_id)}`,
     );
   };
   const timer = setInterval(draw, 100);

@@ -5,6 +5,7 @@ import { list, listUsage } from './commands/list.js';
 import { mock, mockUsage } from './commands/mock.js';
 import { connect } from './connection.js';
 import type { CommandIo } from './io.js';
+import { printable, safe } from './printable.js';
 import { UsageError } from './usage-error.js';
 
 const usage = `Usage: kling-images <command> [options]
@@ -44,20 +45,29 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   }
 }
 
+/**
+ * Prints what went wrong. Messages quote the server (API messages, request ids, URLs, task ids) and the
+ * command line, so every one goes through `printable`.
+ */
 function report(error: unknown, io: CommandIo, commandUsage: string | undefined): number {
   if (error instanceof UsageError || isParseArgsError(error)) {
-    io.stderr.write(`Error: ${(error as Error).message}\n\n${commandUsage ?? usage}\n`);
+    io.stderr.write(`${safe`Error: ${(error as Error).message}`}\n\n${commandUsage ?? usage}\n`);
     return 2;
+  }
+  // Ctrl-C ends any request with an error of its own; the shell convention for it is 130 (128 + SIGINT).
+  if (io.interrupt.aborted) {
+    io.stderr.write('\nStopped.\n');
+    return 130;
   }
   if (isKlingApiError(error)) {
     io.stderr.write(
-      `Error ${error.code ?? '-'} (HTTP ${error.httpStatus}, ${error.category}): ${error.apiMessage || error.message}\n` +
-        `request id: ${error.requestId ?? '-'}\n`,
+      safe`Error ${error.code ?? '-'} (HTTP ${error.httpStatus}, ${error.category}): ${error.apiMessage || error.message}\n` +
+        safe`request id: ${error.requestId ?? '-'}\n`,
     );
     return 1;
   }
   io.stderr.write(
-    `Error: ${error instanceof KlingError || error instanceof Error ? error.message : String(error)}\n`,
+    `Error: ${printable(error instanceof KlingError || error instanceof Error ? error.message : error)}\n`,
   );
   return 1;
 }

@@ -7,14 +7,21 @@ import {
   type TaskFamily,
 } from '@klingkit/client';
 import spec from '@klingkit/spec/openapi.json' with { type: 'json' };
+import { chooseApi, httpUrl } from './safe-urls.js';
 
 /**
  * The gallery talks to a Kling-compatible server from the browser. By default that is the mock server
- * `pnpm gallery` starts; `?api=<origin>` points it elsewhere (the e2e test uses a random port).
+ * `pnpm gallery` starts; `?api=<origin>` points it elsewhere (the e2e test uses a random port), but only
+ * to this page's host or loopback (chooseApi), so a link cannot send the page's tokens to a stranger.
  * Signing JWTs in a browser exposes the secret key: fine for the mock's demo account, never for a real one.
  */
 const params = new URLSearchParams(location.search);
-const baseUrl = params.get('api') ?? import.meta.env.VITE_KLING_BASE_URL ?? 'http://127.0.0.1:4010';
+const api = chooseApi(
+  params.get('api'),
+  location.hostname,
+  import.meta.env.VITE_KLING_BASE_URL ?? 'http://127.0.0.1:4010',
+);
+const { baseUrl } = api;
 const kling = createKlingClient({
   baseUrl,
   accessKey: import.meta.env.VITE_KLING_ACCESS_KEY ?? 'demo-access-key',
@@ -26,6 +33,16 @@ const formError = document.querySelector('#form-error') as HTMLElement;
 const taskList = document.querySelector('#tasks') as HTMLElement;
 const imageGrid = document.querySelector('#images') as HTMLElement;
 (document.querySelector('#connection') as HTMLElement).textContent = `API: ${baseUrl}`;
+if (api.refused) {
+  const notice = document.querySelector('#api-notice') as HTMLElement;
+  notice.textContent = `Ignored ?api=${clip(params.get('api') ?? '')}: ${api.refused}. The gallery only talks to this page's host or loopback.`;
+  notice.hidden = false;
+}
+
+/** Server text shown on the page is cut short: an answer can hold megabytes. */
+function clip(text: string, max = 200): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
 
 /** Form choices come from the spec's enums, so the page offers exactly what the API accepts. */
 type EnumSchema = { enum?: string[]; default?: string };
@@ -82,23 +99,34 @@ function taskRow(label: string): { update(status: string, detail?: string): void
   };
 }
 
+/**
+ * Result URLs come from the API's answers: only http(s) ones go into `src` and `href` (a `javascript:`
+ * link would run in this page when clicked). Any other is shown as text in a placeholder. All server
+ * text goes in through textContent and text nodes, never as HTML.
+ */
 function showImages(prompt: string, images: { index?: number; url?: string; watermark_url?: string }[]) {
   // Newest results go first; within one task, keep the images in index order.
   for (const image of [...images].reverse()) {
     if (!image.url) continue;
     const figure = document.createElement('figure');
-    const img = Object.assign(document.createElement('img'), {
-      src: image.url,
-      alt: `${prompt} #${image.index ?? 0}`,
-    });
     const caption = document.createElement('figcaption');
-    const link = Object.assign(document.createElement('a'), {
-      href: image.url,
-      download: '',
-      textContent: 'download',
-    });
-    caption.append(`#${image.index ?? 0}`, link);
-    figure.append(img, caption);
+    const label = `#${image.index ?? 0}`;
+    const url = httpUrl(image.url);
+    if (url) {
+      const img = Object.assign(document.createElement('img'), { src: url, alt: `${prompt} ${label}` });
+      const link = Object.assign(document.createElement('a'), {
+        href: url,
+        download: '',
+        textContent: 'download',
+      });
+      caption.append(label, link);
+      figure.append(img, caption);
+    } else {
+      figure.className = 'refused';
+      const shown = Object.assign(document.createElement('code'), { textContent: clip(String(image.url)) });
+      caption.append(`${label}: not shown, the server sent a URL that is not http(s): `, shown);
+      figure.append(caption);
+    }
     imageGrid.prepend(figure);
   }
 }

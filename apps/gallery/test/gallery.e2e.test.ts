@@ -1,43 +1,24 @@
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { createMockServer } from '@klingkit/mock-server';
-import { type Browser, chromium } from 'playwright-core';
-import { type PreviewServer, preview } from 'vite';
+import type { Browser } from 'playwright-core';
+import type { PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, serveGallery } from './page-under-test.js';
 
-/** Debian's Chromium, installed by .ci/run; playwright never downloads a browser of its own here. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const root = fileURLToPath(new URL('..', import.meta.url));
 const outputDir = fileURLToPath(new URL('../test-output/', import.meta.url));
 
 let mock: ReturnType<typeof createMockServer>;
 let site: PreviewServer;
+let siteUrl: string;
 let browser: Browser;
 let apiUrl: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`No Chromium at ${CHROMIUM}: run \`apt-get install -y chromium\`.`);
   mock = createMockServer();
   apiUrl = await mock.listen({ port: 0, host: '127.0.0.1' });
-  // Serves the production build (turbo builds it before tests) on a free loopback port.
-  site = await preview({
-    root,
-    preview: { port: 0, host: '127.0.0.1', strictPort: false },
-    logLevel: 'silent',
-  });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  ({ url: siteUrl, server: site } = await serveGallery());
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -51,7 +32,6 @@ describe('gallery in headless Chromium', () => {
     const page = await browser.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(String(error)));
-    const siteUrl = site.resolvedUrls?.local[0] as string;
     await page.goto(`${siteUrl}?api=${encodeURIComponent(apiUrl)}`);
 
     await page.fill('textarea[name=prompt]', 'a lighthouse on a cliff at dusk');

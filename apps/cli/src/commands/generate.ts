@@ -5,6 +5,7 @@ import { downloadImages } from '@klingkit/client/node';
 import type { Connection } from '../connection.js';
 import { checkEnum, checkInteger, familyName, readImageFlag } from '../flags.js';
 import type { CommandIo } from '../io.js';
+import { printableJson, safe } from '../printable.js';
 import { createProgress } from '../progress.js';
 import { UsageError } from '../usage-error.js';
 
@@ -67,7 +68,7 @@ export async function generate(args: string[], io: CommandIo, connection: () => 
 
   const conn = connection();
   try {
-    if (!values.json) io.stderr.write(`${conn.description}\n`);
+    if (!values.json) io.stderr.write(safe`${conn.description}\n`);
     const created = await conn.client.tasks.create(family, request as never, { signal: io.interrupt });
     const progress = createProgress(io.stderr);
     progress.update(created);
@@ -82,7 +83,7 @@ export async function generate(args: string[], io: CommandIo, connection: () => 
     } catch (error) {
       if (error instanceof KlingAbortError) {
         io.stderr.write(
-          `\nStopped waiting. The task goes on: kling-images get ${created.task_id}${values.omni ? ' --omni' : ''}\n`,
+          safe`\nStopped waiting. The task goes on: kling-images get ${created.task_id}${values.omni ? ' --omni' : ''}\n`,
         );
         return 130;
       }
@@ -91,28 +92,42 @@ export async function generate(args: string[], io: CommandIo, connection: () => 
       progress.stop();
     }
     if (task.task_status === 'failed') {
-      io.stderr.write(`Task ${task.task_id} failed: ${task.task_status_msg || 'no reason given'}\n`);
+      io.stderr.write(safe`Task ${task.task_id} failed: ${task.task_status_msg || 'no reason given'}\n`);
       if (values.json)
         io.stdout.write(
-          `${JSON.stringify({ task_id: task.task_id, task_status: 'failed', task_status_msg: task.task_status_msg })}\n`,
+          `${printableJson({ task_id: task.task_id, task_status: 'failed', task_status_msg: task.task_status_msg })}\n`,
         );
       return 1;
     }
     const dir = resolve(values.out);
-    const saved = await downloadImages(task, dir, {
-      watermark: values.watermark,
-      fetch: conn.fetch,
-      signal: io.interrupt,
-    });
+    let saved: Awaited<ReturnType<typeof downloadImages>>;
+    try {
+      // downloadImages writes each file as `.part` and removes it when the signal aborts the download.
+      saved = await downloadImages(task, dir, {
+        watermark: values.watermark,
+        fetch: conn.fetch,
+        signal: io.interrupt,
+      });
+    } catch (error) {
+      // Whatever error the abort surfaced as (the fetch, the stream), Ctrl-C is what happened.
+      if (io.interrupt.aborted) {
+        io.stderr.write(
+          safe`\nStopped downloading; the unfinished file was removed. The task's images: kling-images get ${task.task_id}${values.omni ? ' --omni' : ''}\n`,
+        );
+        return 130;
+      }
+      throw error;
+    }
     if (values.json) {
       io.stdout.write(
-        `${JSON.stringify({ task_id: task.task_id, task_status: task.task_status, family, images: saved }, null, 2)}\n`,
+        `${printableJson({ task_id: task.task_id, task_status: task.task_status, family, images: saved }, 2)}\n`,
       );
     } else {
       io.stdout.write(
-        `Task ${task.task_id} succeeded (${familyName(family)}); saved ${saved.length} file(s):\n`,
+        safe`Task ${task.task_id} succeeded (${familyName(family)}); saved ${saved.length} file(s):\n`,
       );
-      for (const file of saved) io.stdout.write(`  ${file.path}\n`);
+      // The file names derive from the task id the server sent.
+      for (const file of saved) io.stdout.write(safe`  ${file.path}\n`);
     }
     return 0;
   } finally {

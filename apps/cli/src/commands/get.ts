@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import type { TaskFamily } from '@klingkit/client';
 import type { Connection } from '../connection.js';
 import type { CommandIo } from '../io.js';
+import { printableJson } from '../printable.js';
 import { formatTask } from '../task-format.js';
 import { UsageError } from '../usage-error.js';
 
@@ -38,7 +39,7 @@ export async function get(args: string[], io: CommandIo, connection: () => Conne
       values.external ? { externalTaskId: values.external } : { taskId: taskId as string },
       { signal: io.interrupt },
     );
-    io.stdout.write(values.json ? `${JSON.stringify(task, null, 2)}\n` : `${formatTask(task)}\n`);
+    io.stdout.write(values.json ? `${printableJson(task, 2)}\n` : `${formatTask(task)}\n`);
     return 0;
   } finally {
     await conn.close();

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import type { TaskFamily } from '@klingkit/client';
 import type { Connection } from '../connection.js';
 import type { CommandIo } from '../io.js';
+import { printableJson } from '../printable.js';
 import { formatTaskLine } from '../task-format.js';
 import { UsageError } from '../usage-error.js';
 
@@ -33,7 +34,7 @@ export async function list(args: string[], io: CommandIo, connection: () => Conn
   const conn = connection();
   try {
     const tasks = await conn.client.tasks.list(family, { pageSize, signal: io.interrupt }).page(page);
-    if (values.json) io.stdout.write(`${JSON.stringify(tasks, null, 2)}\n`);
+    if (values.json) io.stdout.write(`${printableJson(tasks, 2)}\n`);
     else if (tasks.length === 0) io.stdout.write(`No ${family} tasks on page ${page}.\n`);
     else for (const task of tasks) io.stdout.write(`${formatTaskLine(task)}\n`);
     return 0;
