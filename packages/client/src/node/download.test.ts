@@ -215,4 +215,19 @@ describe('downloadImages', () => {
     expect(String(error)).toMatch(message);
     expect(requested).toEqual([]);
   });
+
+  it('quotes server text in its messages escaped and cut short: no terminal escape, no megabyte', async () => {
+    const taskId = `\u001b]0;pwned\u0007\u009b31m${'x'.repeat(100_000)}`;
+    const task = { task_id: taskId, task_result: { images: [{ index: -1, url: 'https://cdn/a.png' }] } };
+    const error = await failure(downloadImages(task, dir, { fetch }));
+    expect(error).toMatchObject({ reason: 'file-name' });
+    const message = (error as Error).message;
+    expect(message).toContain('\\u001b]0;pwned\\u0007\\u009b31m');
+    const controls = [...message].filter((char) => {
+      const code = char.charCodeAt(0);
+      return code < 0x20 || (code >= 0x7f && code <= 0x9f);
+    });
+    expect(controls).toEqual([]);
+    expect(message.length).toBeLessThan(300);
+  });
 });

@@ -315,9 +315,13 @@ async function downloadOne(
     }
     const declaredLength = headers.get('content-length');
     if (declaredLength && /^\d+$/.test(declaredLength) && Number(declaredLength) > limits.maxBytes) {
-      throw fail('too-large', `declares ${declaredLength} bytes, more than ${limits.maxBytes} (maxBytes)`, {
-        status,
-      });
+      throw fail(
+        'too-large',
+        `declares ${Number(declaredLength)} bytes, more than ${limits.maxBytes} (maxBytes)`,
+        {
+          status,
+        },
+      );
     }
     if (!body) throw fail('status', `HTTP ${status} without a body`, { status });
 
