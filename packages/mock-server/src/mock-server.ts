@@ -293,6 +293,12 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
    */
   function handle(request: MockRequest): MockResponse | Promise<MockResponse> {
     try {
+      if (!isDecodablePath(request.path)) {
+        return context.fail(
+          1200,
+          `Unreadable request: the path has a malformed percent-escape (% must start two hex digits that decode to UTF-8); got ${JSON.stringify(request.path.slice(0, 200))}`,
+        );
+      }
       const answer = route(request);
       return answer instanceof Promise ? answer.catch(internalError) : answer;
     } catch {
@@ -376,6 +382,17 @@ function checkedTimings(timings: Timings): Timings {
       throw new RangeError(`timings.${key} must be a finite number >= 0; got ${value}`);
   }
   return timings;
+}
+
+/** Routes decode path segments; a `%` that starts no valid escape (or escapes broken UTF-8) would throw there. */
+function isDecodablePath(path: string): boolean {
+  if (!path.includes('%')) return true;
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function withCors(response: MockResponse): MockResponse {
