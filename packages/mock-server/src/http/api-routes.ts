@@ -79,6 +79,14 @@ async function createTask(
     return context.fail(1301, 'Content security policy triggered: the prompt may contain sensitive content');
   }
 
+  // A running task is never forgotten, so a store full of them cannot take one more: refuse like the
+  // platform's own capacity answer (retry with backoff, nothing was created) rather than outgrow maxTasks.
+  if (!context.store.hasRoom()) {
+    return context.fail(
+      1303,
+      `parallel task over resource pack limit: the mock holds its maximum of ${context.store.limit} tasks (maxTasks) and none has ended yet; retry once tasks end`,
+    );
+  }
   const resultType = fields.result_type === 'series' ? 'series' : 'single';
   const imageCount = resultType === 'series' ? Number(fields.series_amount ?? 4) : Number(fields.n ?? 1);
   const refusal = context.limits.reserve(account, imageCount);
