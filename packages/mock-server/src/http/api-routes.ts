@@ -72,7 +72,8 @@ async function createTask(
     }
   }
   const callbackUrl = typeof fields.callback_url === 'string' ? fields.callback_url : undefined;
-  const refused = callbackUrl === undefined ? undefined : context.callbacks.refuse(callbackUrl);
+  const refused =
+    callbackUrl === undefined ? undefined : context.callbacks.refuse(callbackUrl, request.origin);
   if (refused) return context.fail(1201, `Invalid parameter callback_url: ${refused}`);
   const prompt = String(fields.prompt);
   if (prompt.includes(PROMPT_MARKERS.reject)) {
