@@ -38,12 +38,9 @@ export function createNodeListener(
   let server: Server | undefined;
   /** The URL `listen` resolved with: the origin of requests whose Host header is missing or unusable. */
   let ownOrigin = 'http://localhost';
-  /** Responses under way, so a timeout never writes its 408 into an answer already started. */
-  const answering = new WeakMap<Duplex, ServerResponse>();
 
   const listener = (incoming: IncomingMessage, outgoing: ServerResponse) => {
     const request = new NodeRequest(incoming, maxBodyBytes, ownOrigin);
-    answering.set(incoming.socket, outgoing);
     const send = (answer: MockResponse) => {
       if (answer.drop) {
         outgoing.socket?.destroy();
@@ -92,7 +89,7 @@ export function createNodeListener(
       started.on('request', listener);
       started.keepAliveTimeout = 5000;
       started.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) =>
-        answerUnreadable(error, socket, answering.get(socket), { headersTimeout, requestTimeout }),
+        answerUnreadable(error, socket, { headersTimeout, requestTimeout }),
       );
       await new Promise<void>((resolve, reject) => {
         started.once('error', reject);
@@ -131,11 +128,11 @@ export function createNodeListener(
 function answerUnreadable(
   error: NodeJS.ErrnoException,
   socket: Duplex,
-  inFlight: ServerResponse | undefined,
   limits: { headersTimeout: number; requestTimeout: number },
 ): void {
-  // As node itself does: never write into an answer that has started, nor to a peer that is gone.
-  if (!socket.writable || error.code === 'ECONNRESET' || inFlight?.headersSent) {
+  // node itself also refrains from writing into an answer that has started; the listener writes each
+  // answer whole (writeHead and end at once), so whatever it sent is complete and this one follows it.
+  if (!socket.writable || error.code === 'ECONNRESET') {
     socket.destroy();
     return;
   }
