@@ -65,7 +65,16 @@ export interface InspectedTask {
 export interface MockStats {
   tasks: { stored: number; limit: number };
   imageCache: { entries: number; limit: number };
-  callbacks: { recorded: number; limit: number; inFlight: number };
+  callbacks: {
+    recorded: number;
+    limit: number;
+    inFlight: number;
+    maxInFlight: number;
+    queued: number;
+    maxQueued: number;
+    /** Deliveries never sent since the last reset: queue full, or a target that was the mock itself. */
+    dropped: number;
+  };
 }
 
 export interface MockConfig {
@@ -163,6 +172,7 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
   const store = createTaskStore(maxTasks);
   const limits = createAccountLimits(options.limits ?? {}, clock);
   const callbacks = createCallbackDispatcher(options.callbacks);
+  if (options.publicUrl) callbacks.self.addOrigin(options.publicUrl);
   const faults = createFaultInjector(options.faults);
   const images = createImageCache(imageCacheSize);
   const taskJson = createTaskJsonCache(TASK_JSON_CACHE_SIZE);
@@ -207,7 +217,8 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
       return queued === undefined ? { status: 'succeed' } : { status: 'failed', message: queued };
     },
     notify(record: TaskRecord) {
-      if (record.callbackUrl) callbacks.dispatch(record.callbackUrl, toTaskObject(record, record.origin));
+      if (record.callbackUrl)
+        callbacks.dispatch(record.callbackUrl, toTaskObject(record, record.origin), record.origin);
     },
     originFor: (request) => context.options.publicUrl ?? request.origin,
     succeed: success,
@@ -255,6 +266,10 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
         recorded: callbacks.deliveries().length,
         limit: callbacks.recordLimit,
         inFlight: callbacks.inFlight,
+        maxInFlight: callbacks.maxInFlight,
+        queued: callbacks.queued,
+        maxQueued: callbacks.maxQueued,
+        dropped: callbacks.dropped,
       },
     }),
     config: () => ({ timings, limits: { ...limits.settings }, faults: { ...faults.settings } }),
@@ -293,6 +308,12 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
    */
   function handle(request: MockRequest): MockResponse | Promise<MockResponse> {
     try {
+      if (!isDecodablePath(request.path)) {
+        return context.fail(
+          1200,
+          `Unreadable request: the path has a malformed percent-escape (% must start two hex digits that decode to UTF-8); got ${JSON.stringify(request.path.slice(0, 200))}`,
+        );
+      }
       const answer = route(request);
       return answer instanceof Promise ? answer.catch(internalError) : answer;
     } catch {
@@ -358,13 +379,22 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
   }
 
   const node = createNodeListener(handle, context.options.maxBodyBytes);
+  let listeningOn: URL | undefined;
   return {
     ...controls,
     fetch: createFetchHandler(handle, context.options.maxBodyBytes),
-    listen: node.listen,
+    async listen(listenOptions) {
+      const url = await node.listen(listenOptions);
+      // Callbacks may not reach the mock: from now on its port (any spelling of this machine) is its own.
+      listeningOn = new URL(url);
+      callbacks.self.addListener(listenOptions?.host ?? '127.0.0.1', Number(listeningOn.port));
+      return url;
+    },
     async close() {
       context.lifecycle.stop();
       await node.close();
+      if (listeningOn) callbacks.self.removeListener(Number(listeningOn.port));
+      listeningOn = undefined;
     },
     callbacksIdle: () => callbacks.idle(),
   };
@@ -376,6 +406,17 @@ function checkedTimings(timings: Timings): Timings {
       throw new RangeError(`timings.${key} must be a finite number >= 0; got ${value}`);
   }
   return timings;
+}
+
+/** Routes decode path segments; a `%` that starts no valid escape (or escapes broken UTF-8) would throw there. */
+function isDecodablePath(path: string): boolean {
+  if (!path.includes('%')) return true;
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function withCors(response: MockResponse): MockResponse {

@@ -429,7 +429,15 @@ describe('controls over HTTP', () => {
     expect(await (await raw('/__mock/stats')).json()).toEqual({
       tasks: { stored: 2, limit: 2 },
       imageCache: { entries: 1, limit: 1 },
-      callbacks: { recorded: 0, limit: 10_000, inFlight: 0 },
+      callbacks: {
+        recorded: 0,
+        limit: 10_000,
+        inFlight: 0,
+        maxInFlight: 32,
+        queued: 0,
+        maxQueued: 10_000,
+        dropped: 0,
+      },
     });
   });
 

@@ -61,11 +61,11 @@ export function createAuthenticator(options: {
 
       const cached = verified.get(token);
       if (cached) return checkWindow(cached) ?? { ok: true, account: cached.account };
-      if (token.split('.').length !== 3) {
-        return apiKeys.has(token)
-          ? { ok: true, account: `api-key:${token}` }
-          : { ok: false, code: 1000, message: 'Authentication failed: unknown API key' };
-      }
+      // Configured API keys first (a Set lookup, not a comparison that stops at the first differing
+      // character): a key that happens to hold two dots is still a key, not a malformed JWT.
+      if (apiKeys.has(token)) return { ok: true, account: `api-key:${token}` };
+      if (token.split('.').length !== 3)
+        return { ok: false, code: 1000, message: 'Authentication failed: unknown API key' };
       return verifyJwt(token);
     },
   };

@@ -72,13 +72,22 @@ async function createTask(
     }
   }
   const callbackUrl = typeof fields.callback_url === 'string' ? fields.callback_url : undefined;
-  const refused = callbackUrl === undefined ? undefined : context.callbacks.refuse(callbackUrl);
+  const refused =
+    callbackUrl === undefined ? undefined : context.callbacks.refuse(callbackUrl, request.origin);
   if (refused) return context.fail(1201, `Invalid parameter callback_url: ${refused}`);
   const prompt = String(fields.prompt);
   if (prompt.includes(PROMPT_MARKERS.reject)) {
     return context.fail(1301, 'Content security policy triggered: the prompt may contain sensitive content');
   }
 
+  // A running task is never forgotten, so a store full of them cannot take one more: refuse like the
+  // platform's own capacity answer (retry with backoff, nothing was created) rather than outgrow maxTasks.
+  if (!context.store.hasRoom()) {
+    return context.fail(
+      1303,
+      `parallel task over resource pack limit: the mock holds its maximum of ${context.store.limit} tasks (maxTasks) and none has ended yet; retry once tasks end`,
+    );
+  }
   const resultType = fields.result_type === 'series' ? 'series' : 'single';
   const imageCount = resultType === 'series' ? Number(fields.series_amount ?? 4) : Number(fields.n ?? 1);
   const refusal = context.limits.reserve(account, imageCount);

@@ -15,7 +15,20 @@ export interface ListenOptions {
   port?: number;
   /** Default 127.0.0.1: the mock is for this machine only unless asked otherwise. */
   host?: string;
+  /**
+   * Time a client has to send its request line and headers, in ms; then 408 and the connection closes.
+   * Default 10 000: headers are a few hundred bytes, so only a stalled (slow-loris) client takes longer.
+   */
+  headersTimeoutMs?: number;
+  /**
+   * Time a client has to send its whole request, body included, in ms; then 408 and the connection closes.
+   * Default 60 000: a 64 MiB body (the default `maxBodyBytes`) still arrives at about 9 Mbit/s.
+   */
+  requestTimeoutMs?: number;
 }
+
+const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
 /** The HTTP door: node:http straight into the mock's own request shape (no WHATWG objects on the hot path). */
 export function createNodeListener(
@@ -23,9 +36,11 @@ export function createNodeListener(
   maxBodyBytes: number,
 ) {
   let server: Server | undefined;
+  /** The URL `listen` resolved with: the origin of requests whose Host header is missing or unusable. */
+  let ownOrigin = 'http://localhost';
 
   const listener = (incoming: IncomingMessage, outgoing: ServerResponse) => {
-    const request = new NodeRequest(incoming, maxBodyBytes);
+    const request = new NodeRequest(incoming, maxBodyBytes, ownOrigin);
     const send = (answer: MockResponse) => {
       if (answer.drop) {
         outgoing.socket?.destroy();
@@ -50,9 +65,32 @@ export function createNodeListener(
     async listen(options: ListenOptions = {}): Promise<string> {
       if (server) throw new Error('The mock server is already listening; close() it first.');
       const host = options.host ?? '127.0.0.1';
-      const started = createServer(listener);
+      const headersTimeout = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+      const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+      for (const [name, value] of [
+        ['headersTimeoutMs', headersTimeout],
+        ['requestTimeoutMs', requestTimeout],
+      ] as const) {
+        if (!Number.isInteger(value) || value < 1 || value > 2 ** 31 - 1)
+          throw new RangeError(`${name} must be a whole number of ms from 1 to ${2 ** 31 - 1}; got ${value}`);
+      }
+      if (headersTimeout > requestTimeout) {
+        throw new RangeError(
+          `headersTimeoutMs (${headersTimeout}) must not exceed requestTimeoutMs (${requestTimeout}): the headers are part of the request`,
+        );
+      }
+      const started = createServer({
+        headersTimeout,
+        requestTimeout,
+        // node checks the two timeouts on this interval (30 s by default, which would stretch a 10 s limit
+        // to 40 s): check often enough that a limit holds to within a fraction of itself.
+        connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(headersTimeout / 4))),
+      });
+      started.on('request', listener);
       started.keepAliveTimeout = 5000;
-      started.on('clientError', answerUnreadable);
+      started.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) =>
+        answerUnreadable(error, socket, { headersTimeout, requestTimeout }),
+      );
       await new Promise<void>((resolve, reject) => {
         started.once('error', reject);
         started.listen(options.port ?? 0, host, () => {
@@ -62,7 +100,8 @@ export function createNodeListener(
       });
       server = started;
       const { port } = started.address() as AddressInfo;
-      return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+      ownOrigin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+      return ownOrigin;
     },
     /** Stops accepting, lets in-flight requests finish, then drops idle keep-alive connections. */
     async close(): Promise<void> {
@@ -83,18 +122,28 @@ export function createNodeListener(
 
 /**
  * Requests node's parser refuses (headers over its 16 KB limit, broken request lines) would get a bare
- * 400 or 431 without a body; answer them in the platform envelope like every other unreadable request.
+ * 400 or 431 without a body, and a client too slow to send its request a bare 408; answer them in the
+ * platform envelope like every other unreadable request, then close the connection.
  */
-function answerUnreadable(error: NodeJS.ErrnoException, socket: Duplex): void {
+function answerUnreadable(
+  error: NodeJS.ErrnoException,
+  socket: Duplex,
+  limits: { headersTimeout: number; requestTimeout: number },
+): void {
+  // node itself also refrains from writing into an answer that has started; the listener writes each
+  // answer whole (writeHead and end at once), so whatever it sent is complete and this one follows it.
   if (!socket.writable || error.code === 'ECONNRESET') {
     socket.destroy();
     return;
   }
-  const reason =
-    error.code === 'HPE_HEADER_OVERFLOW'
-      ? `request headers exceed ${maxHeaderSize} bytes`
-      : `not a valid HTTP/1.1 request (${error.code ?? error.message})`;
-  const answer = failure(400, 1200, `Unreadable request: ${reason}`);
+  const timedOut = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+  const reason = timedOut
+    ? `Request timeout: the request did not arrive in time (headers within ${limits.headersTimeout} ms, the whole request within ${limits.requestTimeout} ms)`
+    : error.code === 'HPE_HEADER_OVERFLOW'
+      ? `Unreadable request: request headers exceed ${maxHeaderSize} bytes`
+      : `Unreadable request: not a valid HTTP/1.1 request (${error.code ?? error.message})`;
+  // 408 is HTTP's own answer to a request that never finished arriving; the spec's closest code is 1200.
+  const answer = failure(timedOut ? 408 : 400, 1200, reason);
   const head = Object.entries({
     ...answer.headers,
     'content-length': Buffer.byteLength(answer.body),
@@ -102,7 +151,12 @@ function answerUnreadable(error: NodeJS.ErrnoException, socket: Duplex): void {
   })
     .map(([name, value]) => `${name}: ${value}\r\n`)
     .join('');
-  socket.end(`HTTP/1.1 400 Bad Request\r\n${head}\r\n${answer.body}`);
+  // Destroyed once written: the server allows half-open sockets, so a peer that never closes its side
+  // would otherwise keep this one.
+  socket.end(
+    `HTTP/1.1 ${timedOut ? '408 Request Timeout' : '400 Bad Request'}\r\n${head}\r\n${answer.body}`,
+    () => socket.destroy(),
+  );
 }
 
 /**
@@ -120,6 +174,7 @@ class NodeRequest implements MockRequest {
   constructor(
     private readonly incoming: IncomingMessage,
     private readonly maxBodyBytes: number,
+    private readonly fallbackOrigin: string,
   ) {
     const url = incoming.url ?? '/';
     const queryAt = url.indexOf('?');
@@ -141,10 +196,18 @@ class NodeRequest implements MockRequest {
     return this.bodyRead;
   }
 
+  /**
+   * From the Host header when it is one (a name or IP literal and an optional port), else the listen URL.
+   * Tasks keep their origin for result URLs: a raw header would let one request store 16 KB per task.
+   */
   get origin(): string {
-    return `http://${rawHeader(this.incoming.rawHeaders, 'host') ?? 'localhost'}`;
+    const host = rawHeader(this.incoming.rawHeaders, 'host');
+    return host !== null && HOST.test(host) ? `http://${host}` : this.fallbackOrigin;
   }
 }
+
+/** `name[:port]` or `[v6][:port]`, at most a DNS name's 253 characters plus a port. */
+const HOST = /^(?=.{1,262}$)(?:[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
 /** A request header from node's raw list, repeated values joined as node would; `name` in lower case. */
 function rawHeader(raw: string[], name: string): string | null {
@@ -176,5 +239,10 @@ function readBody(incoming: IncomingMessage, limit: number): Promise<Buffer | un
     });
     incoming.on('end', () => resolve(Buffer.concat(chunks)));
     incoming.on('error', reject);
+    // A connection closed mid-body (a timeout, a client gone) may end with neither 'end' nor 'error':
+    // settle anyway, or the request's closures would wait forever.
+    incoming.on('close', () => {
+      if (!incoming.complete) reject(new Error('the request was cut off before its body ended'));
+    });
   });
 }

@@ -2,7 +2,8 @@ import type { TaskRecord } from './task-record.js';
 
 /**
  * Tasks per account, newest first, with an `external_task_id` index; one account never sees another's.
- * Bounded: past `maxTasks`, the oldest ended tasks are forgotten first.
+ * Bounded: past `maxTasks`, the oldest ended tasks are forgotten first; a running task is never forgotten,
+ * so creates ask `hasRoom()` first and are refused while every stored task still runs.
  */
 export function createTaskStore(maxTasks: number) {
   const byId = new Map<string, TaskRecord>();
@@ -31,7 +32,15 @@ export function createTaskStore(maxTasks: number) {
     deadByAccount.delete(record.account);
   };
 
+  const ended = (record: TaskRecord) => record.status === 'succeed' || record.status === 'failed';
+
   return {
+    /** Whether one more task fits: under `maxTasks`, or an ended task can be forgotten to make room. */
+    hasRoom(): boolean {
+      if (byId.size < maxTasks) return true;
+      for (const candidate of byId.values()) if (ended(candidate)) return true;
+      return false;
+    },
     add(record: TaskRecord) {
       byId.set(record.taskId, record);
       if (record.externalTaskId) byExternalId.set(externalKey(record.account, record.externalTaskId), record);
@@ -40,7 +49,7 @@ export function createTaskStore(maxTasks: number) {
       byAccount.set(record.account, list);
       if (byId.size > maxTasks) {
         for (const candidate of byId.values()) {
-          if (candidate.status === 'succeed' || candidate.status === 'failed') {
+          if (ended(candidate)) {
             forget(candidate);
             break;
           }
@@ -79,6 +88,7 @@ export function createTaskStore(maxTasks: number) {
     get size() {
       return byId.size;
     },
+    limit: maxTasks,
     clear() {
       byId.clear();
       byAccount.clear();

@@ -151,7 +151,7 @@ function describeSchemaError(
   }
   const error = (fieldErrors[0] ?? errors[0]) as ErrorObject;
   const field = fieldName(error);
-  const got = `; got ${JSON.stringify(error.data)?.slice(0, 80)}`;
+  const got = `; got ${preview(error.data)}`;
   const params = error.params as Record<string, unknown>;
   const propertySchema = topLevelProperty(spec, root, error.instancePath);
   switch (error.keyword) {
@@ -165,9 +165,7 @@ function describeSchemaError(
       const allowed = (params.allowedValues as unknown[]).join(', ');
       const code = propertySchema?.['x-kling-error-code'] ?? 1201;
       const what =
-        code === 1203
-          ? `${field} ${JSON.stringify(error.data)} does not exist`
-          : `Invalid parameter ${field}`;
+        code === 1203 ? `${field} ${preview(error.data)} does not exist` : `Invalid parameter ${field}`;
       return { code, field, message: `${what}: must be one of ${allowed}${code === 1203 ? '' : got}` };
     }
     case 'type':
@@ -211,6 +209,41 @@ function describeSchemaError(
         message: `Invalid parameter ${field}: ${error.message ?? 'is invalid'}${got}`,
       };
   }
+}
+
+/**
+ * The first `limit` characters of `value` as JSON. Built piece by piece until the limit: JSON.stringify of a
+ * body nested 10 000 deep overflows the stack (and of a 60 MB one, copies it all) before any slice.
+ */
+export function preview(value: unknown, limit = 80): string {
+  let out = '';
+  const walk = (item: unknown): void => {
+    if (out.length > limit) return;
+    if (typeof item === 'string') {
+      out += JSON.stringify(item.slice(0, limit));
+    } else if (Array.isArray(item)) {
+      out += '[';
+      for (let i = 0; i < item.length && out.length <= limit; i++) {
+        if (i > 0) out += ',';
+        walk(item[i]);
+      }
+      out += ']';
+    } else if (typeof item === 'object' && item !== null) {
+      out += '{';
+      let first = true;
+      for (const key in item) {
+        if (out.length > limit) break;
+        out += `${first ? '' : ','}${JSON.stringify(key.slice(0, limit))}:`;
+        first = false;
+        walk((item as Record<string, unknown>)[key]);
+      }
+      out += '}';
+    } else {
+      out += String(JSON.stringify(item));
+    }
+  };
+  walk(value);
+  return out.slice(0, limit);
 }
 
 /** `/image_list/0/image` -> `image_list[0].image`; missing and unknown properties name themselves. */
