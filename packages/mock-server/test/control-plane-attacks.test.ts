@@ -548,27 +548,10 @@ const OUT_OF_RANGE: [path: string, body: unknown, error: string][] = [
 ];
 
 describe('bounded control input', () => {
-  let bounded: { mock: MockServer; url: string };
-  beforeAll(async () => {
-    const mock = createMockServer({
-      apiKeys: [API_KEY],
-      accounts: [{ accessKey: ACCESS_KEY, secretKey: SECRET_KEY }],
-    });
-    bounded = { mock, url: await mock.listen({ port: 0 }) };
-  });
-  afterAll(async () => {
-    // Nothing was queued by a refused fail-next or inject-error: the next task succeeds.
-    const client = createKlingClient({ apiKey: API_KEY, baseUrl: bounded.url, maxRetries: 0 });
-    const task = await client.tasks.create('generations', { prompt: 'after the attacks' });
-    bounded.mock.advanceClock(60_000);
-    expect((await client.tasks.get('generations', task.task_id)).task_status).toBe('succeed');
-    await bounded.mock.close();
-  });
-
   it.each(OUT_OF_RANGE)(
     'refuses POST %s %j with 400 naming the field and range, changing nothing',
     async (path, body, error) => {
-      const { mock, url } = bounded;
+      const { mock, url } = await startMock();
       const before = JSON.stringify(mock.config());
       const answer = await send(url, path, {
         method: 'POST',
@@ -580,6 +563,11 @@ describe('bounded control input', () => {
       expect(JSON.stringify(mock.config())).toBe(before);
       expect(mock.now() - Date.now()).toBeLessThan(1000);
       await expectAlive(url);
+      // Nothing was queued by a refused fail-next or inject-error: the next task is made and succeeds.
+      const client = createKlingClient({ apiKey: API_KEY, baseUrl: url, maxRetries: 0 });
+      const task = await client.tasks.create('generations', { prompt: 'after the attack' });
+      mock.advanceClock(60_000);
+      expect((await client.tasks.get('generations', task.task_id)).task_status).toBe('succeed');
     },
   );
 
