@@ -515,12 +515,12 @@ const OUT_OF_RANGE: [path: string, body: unknown, error: string][] = [
   [
     '/__mock/config',
     { limits: { concurrency: 0 } },
-    'limits.concurrency must be a whole number from 1 to 1000000; got 0',
+    'limits.concurrency must be a whole number from 1 to 1000000000; got 0',
   ],
   [
     '/__mock/config',
     { limits: { concurrency: '5' } },
-    'limits.concurrency must be a whole number from 1 to 1000000',
+    'limits.concurrency must be a whole number from 1 to 1000000000',
   ],
   [
     '/__mock/config',
@@ -662,7 +662,7 @@ describe('bounded control input', () => {
     expect(() => createMockServer({ timings: { processingMs: 1e12 } })).toThrow(
       'timings.processingMs must be',
     );
-    expect(() => createMockServer({ limits: { concurrency: 1e9 } })).toThrow('limits.concurrency must be');
+    expect(() => createMockServer({ limits: { concurrency: 1e10 } })).toThrow('limits.concurrency must be');
   });
 
   it('refuses a 60 MB control body with 413 before reading it, and keeps answering', async () => {

@@ -410,7 +410,7 @@ describe('faults', () => {
       'faults.serverErrorRate must be a number from 0 to 1; got 2',
     );
     expect(() => mock.configure({ limits: { concurrency: 0 } })).toThrow(
-      'limits.concurrency must be a whole number from 1 to 1000000; got 0',
+      'limits.concurrency must be a whole number from 1 to 1000000000; got 0',
     );
     expect(() => mock.configure({ limits: { balances: { 'demo-access-key': -1 } } })).toThrow(
       'limits.balances.demo-access-key must be a whole number from 0 to 9007199254740991; got -1',

@@ -25,7 +25,7 @@ export const CONTROL_RANGES = {
   latencyMs: { min: 0, max: 60_000, whole: false, maxReads: '60 s' },
   /** Each of `timings.processingAfterMs`, `processingMs`, `perImageMs`, in mock-clock ms. */
   timingMs: { min: 0, max: 24 * HOUR_MS, whole: false, maxReads: '24 hours' },
-  concurrency: { min: 1, max: 1_000_000, whole: true },
+  concurrency: { min: 1, max: 1_000_000_000, whole: true },
   requestsPerSecond: { min: 1, max: 1_000_000_000, whole: true },
   balance: { min: 0, max: Number.MAX_SAFE_INTEGER, whole: true },
   /** The fault rates and `afterCreateShare`. */

@@ -88,9 +88,6 @@ export function createAccountLimits(
     apply(next: LimitOptions) {
       settings = next;
     },
-    configure(changes: LimitChanges) {
-      settings = plan(settings, changes);
-    },
     get settings(): Readonly<LimitOptions> {
       return settings;
     },
