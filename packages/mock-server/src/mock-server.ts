@@ -297,7 +297,7 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
     config() {
       const { balances, ...shown } = limits.settings;
       return {
-        timings,
+        timings: { ...timings },
         limits: {
           ...shown,
           ...(balances && {
@@ -437,9 +437,10 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
 
 /** `base` with `changes` applied, each value checked against its range (and no unknown names). */
 function checkedTimings(base: Timings, changes: unknown): Timings {
-  if (changes === undefined) return base;
-  const fields = checkFields('timings', changes, Object.keys(base));
+  // A copy even without changes: a profile's own object is never handed out to be changed.
   const next = { ...base };
+  if (changes === undefined) return next;
+  const fields = checkFields('timings', changes, Object.keys(base));
   for (const [key, value] of Object.entries(fields)) {
     if (value !== undefined)
       next[key as keyof Timings] = checkNumber(`timings.${key}`, value, CONTROL_RANGES.timingMs);

@@ -259,13 +259,14 @@ describe('the controls refuse web pages', () => {
 describe('the control token', () => {
   it('is required when set, in its own header, and compared whole', async () => {
     const { mock, url } = await startMock({ controlToken: TOKEN });
-    for (const headers of [
+    const attempts: Record<string, string>[] = [
       {},
       { 'x-kling-mock-token': 'wrong' },
       { 'x-kling-mock-token': `${TOKEN}x` },
       { 'x-kling-mock-token': TOKEN.slice(0, -1) },
       { authorization: `Bearer ${TOKEN}` },
-    ]) {
+    ];
+    for (const headers of attempts) {
       const answer = await send(url, '/__mock/tasks', { headers });
       expect(answer.status).toBe(401);
       expect(errorOf(answer)).toContain('x-kling-mock-token');
@@ -674,6 +675,15 @@ describe('bounded control input', () => {
     expect(JSON.parse(declared.body)).toEqual({
       error: 'Mock control bodies are limited to 1048576 bytes (1 MiB); this one is larger',
     });
+    await expectAlive(url);
+    // Refused before the body is read for any other reason too, and the connection closed, not drained.
+    const plain = await postPartly(
+      url,
+      { 'content-type': 'text/plain', 'content-length': String(60 * 1024 * 1024) },
+      64 * 1024,
+    );
+    expect(plain.status).toBe(415);
+    expect(plain.headers.connection).toBe('close');
     await expectAlive(url);
     // Without a length, the mock stops reading at 1 MiB.
     const chunked = await postPartly(url, { 'transfer-encoding': 'chunked' }, 1024 * 1024 + 64 * 1024);
