@@ -66,7 +66,7 @@ export function controlsOffReason(
   if (listenHost !== undefined && !isLoopbackHost(listenHost))
     reasons.push(`the mock listens on ${listenHost}, which is not a loopback address`);
   if (options.publicUrl !== undefined) {
-    const { hostname } = new URL(options.publicUrl);
+    const { hostname } = checkedPublicUrl(options.publicUrl);
     if (!isLoopbackHost(hostname)) reasons.push(`publicUrl names ${hostname}, which is not a loopback name`);
   }
   for (const host of options.controlHosts ?? []) {
@@ -95,7 +95,7 @@ export function createControlAccess(options: ControlAccessOptions) {
       throw new RangeError(`controlHosts takes host names (name or name:port); got ${JSON.stringify(host)}`);
     return parsed;
   });
-  const publicUrl = options.publicUrl === undefined ? undefined : new URL(options.publicUrl);
+  const publicUrl = options.publicUrl === undefined ? undefined : checkedPublicUrl(options.publicUrl);
   let listening: { hostname: string; port: number } | undefined;
   let offReason: string | undefined;
 
@@ -224,10 +224,7 @@ function parseHost(value: string): { name: string; port: number | undefined } | 
 }
 
 function checkedOrigin(origin: string): string {
-  let url: URL | undefined;
-  try {
-    url = new URL(origin);
-  } catch {}
+  const url = URL.canParse(origin) ? new URL(origin) : undefined;
   if (
     !url ||
     !/^https?:$/.test(url.protocol) ||
@@ -242,6 +239,13 @@ function checkedOrigin(origin: string): string {
     );
   }
   return url.origin;
+}
+
+function checkedPublicUrl(publicUrl: string): URL {
+  const url = URL.canParse(publicUrl) ? new URL(publicUrl) : undefined;
+  if (!url || !/^https?:$/.test(url.protocol))
+    throw new RangeError(`publicUrl must be an http(s) URL; got ${JSON.stringify(publicUrl.slice(0, 200))}`);
+  return url;
 }
 
 /** Hashing first makes both sides the same length, so the comparison takes the same time whatever was sent. */
