@@ -1,3 +1,4 @@
+import { createAccountLabels } from './auth/account-label.js';
 import {
   type AccountId,
   type AuthResult,
@@ -10,9 +11,22 @@ import {
   type CallbackOptions,
   createCallbackDispatcher,
 } from './callbacks/callback-dispatcher.js';
-import { createFaultInjector, type FaultOptions } from './faults/fault-injector.js';
+import {
+  type ControlAccessOptions,
+  type ControlStatus,
+  createControlAccess,
+  type Door,
+} from './controls/control-access.js';
+import {
+  CONTROL_LIMITS,
+  CONTROL_RANGES,
+  checkFields,
+  checkNumber,
+  describeValue,
+} from './controls/control-bounds.js';
+import { createFaultInjector, type FaultChanges, type FaultOptions } from './faults/fault-injector.js';
 import { handleApi, PROMPT_MARKERS } from './http/api-routes.js';
-import { handleControl } from './http/control-routes.js';
+import { createControlRoutes } from './http/control-routes.js';
 import { CORS_HEADERS, failure, success, successWithJson } from './http/envelope.js';
 import { createFetchHandler } from './http/fetch-handler.js';
 import { handleImage } from './http/image-routes.js';
@@ -22,7 +36,7 @@ import { createImageCache } from './images/image-cache.js';
 import { createClock } from './lifecycle/clock.js';
 import { createTaskLifecycle } from './lifecycle/task-lifecycle.js';
 import { TIMING_PROFILES, type TimingProfile, type Timings } from './lifecycle/timings.js';
-import { createAccountLimits, type LimitOptions } from './limits/account-limits.js';
+import { createAccountLimits, type LimitChanges, type LimitOptions } from './limits/account-limits.js';
 import type { MockContext } from './mock-context.js';
 import { createTaskJsonCache } from './store/task-json-cache.js';
 import { type TaskFamily, type TaskRecord, toTaskObject } from './store/task-record.js';
@@ -30,7 +44,7 @@ import { createTaskStore } from './store/task-store.js';
 import { createRequestValidator } from './validation/request-validator.js';
 import { errorStatuses, loadSpec } from './validation/spec.js';
 
-export interface MockServerOptions {
+export interface MockServerOptions extends Omit<ControlAccessOptions, 'publicUrl'> {
   /** AccessKey/SecretKey pairs. With neither accounts nor API keys, the demo account exists. */
   accounts?: KeyPairAccount[];
   /** Opaque API keys accepted as bearer tokens. */
@@ -54,9 +68,12 @@ export interface MockServerOptions {
   publicUrl?: string;
 }
 
-/** A task as the controls show it: which account and family it belongs to, and its API object. */
+/**
+ * A task as the controls show it: which account and family it belongs to, and its API object. The account
+ * is its AccessKey, or for an API key a masked label (`api-key:ab…yz#1a2b3c4d`): no control shows a key.
+ */
 export interface InspectedTask {
-  account: AccountId;
+  account: string;
   family: TaskFamily;
   task: ReturnType<typeof toTaskObject>;
 }
@@ -77,17 +94,26 @@ export interface MockStats {
   };
 }
 
+/** The settings as the controls show them; `limits.balances` names API-key accounts by their labels. */
 export interface MockConfig {
   timings: Timings;
   limits: LimitOptions;
   faults: FaultOptions;
 }
 
+/** What `configure` takes. Every value is range-checked (see the README); `null` unsets a limit or fault. */
+export interface MockConfigChanges {
+  timings?: Partial<Timings>;
+  limits?: LimitChanges;
+  faults?: FaultChanges;
+  profile?: TimingProfile;
+}
+
 /** Test controls, also served over HTTP under `/__mock/`. */
 export interface MockServerControls {
   /** Forgets every task, delivery, slot and spent unit (accounts, config and the clock stay). */
   reset(): void;
-  /** Every task (of one account, if given), newest last. */
+  /** Every task (of one account, if given: its AccessKey, label or `api-key:KEY`), newest last. */
   tasks(account?: AccountId): InspectedTask[];
   /** Every callback delivery attempt so far. */
   callbacks(): readonly CallbackDelivery[];
@@ -97,12 +123,8 @@ export interface MockServerControls {
   config(): MockConfig;
   /** Sizes of the task store, image cache and callback log against their bounds. */
   stats(): MockStats;
-  configure(changes: {
-    timings?: Partial<Timings>;
-    limits?: LimitOptions;
-    faults?: FaultOptions;
-    profile?: TimingProfile;
-  }): void;
+  /** Applies all of `changes` or, when a value is out of range, none (RangeError naming it). */
+  configure(changes: MockConfigChanges): void;
   /** The next `count` created tasks fail with `message` (default: a generic failure). */
   failNext(count?: number, message?: string): void;
   /**
@@ -121,6 +143,8 @@ export interface MockServer extends MockServerControls {
   close(): Promise<void>;
   /** Resolves when every queued callback delivery has finished. */
   callbacksIdle(): Promise<void>;
+  /** Whether the HTTP controls answer, and a line saying so (the CLIs print it at start-up). */
+  controlStatus(): ControlStatus;
 }
 
 const THIRTY_DAYS_MS = 30 * 24 * 60 * 60 * 1000;
@@ -159,7 +183,8 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
   const { validator, statuses } = sharedSpecParts();
   const clock = createClock();
   const accounts = options.accounts ?? (options.apiKeys?.length ? [] : [DEMO_ACCOUNT]);
-  let timings = checkedTimings({ ...TIMING_PROFILES[options.profile ?? 'fast'], ...options.timings });
+  const labels = createAccountLabels(accounts.map((account) => account.accessKey));
+  let timings = checkedTimings(TIMING_PROFILES[checkedProfile(options.profile ?? 'fast')], options.timings);
   const maxTasks = options.maxTasks ?? 200_000;
   const imageCacheSize = options.imageCacheSize ?? 256;
   for (const [name, value] of [
@@ -170,7 +195,7 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
       throw new RangeError(`${name} must be a whole number >= 1; got ${value}`);
   }
   const store = createTaskStore(maxTasks);
-  const limits = createAccountLimits(options.limits ?? {}, clock);
+  const limits = createAccountLimits(options.limits ?? {}, clock, labels.labelOf);
   const callbacks = createCallbackDispatcher(options.callbacks);
   if (options.publicUrl) callbacks.self.addOrigin(options.publicUrl);
   const faults = createFaultInjector(options.faults);
@@ -178,6 +203,12 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
   const taskJson = createTaskJsonCache(TASK_JSON_CACHE_SIZE);
   const failQueue: string[] = [];
   const injectedErrors: number[] = [];
+  const access = createControlAccess({
+    controlToken: options.controlToken,
+    controlOrigins: options.controlOrigins,
+    controlHosts: options.controlHosts,
+    publicUrl: options.publicUrl,
+  });
   let taskCounter = 0;
 
   const context: MockContext = {
@@ -247,14 +278,20 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
     tasks: (account) =>
       store
         .all()
-        .filter((record) => account === undefined || record.account === account)
+        .filter((record) => account === undefined || labels.matches(record.account, account))
         .map((record) => ({
-          account: record.account,
+          account: labels.labelOf(record.account),
           family: record.family,
           task: toTaskObject(record, record.origin),
         })),
     callbacks: () => callbacks.deliveries(),
     advanceClock(ms) {
+      checkNumber('advanceMs', ms, CONTROL_RANGES.advanceMs);
+      if (clock.now() - Date.now() + ms > CONTROL_LIMITS.clockAheadMs) {
+        throw new RangeError(
+          `advanceMs ${ms} would put the mock clock more than ${CONTROL_LIMITS.clockAheadMs} ms (1,000 years) ahead of real time`,
+        );
+      }
       clock.advance(ms);
       context.lifecycle.tick();
     },
@@ -272,32 +309,50 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
         dropped: callbacks.dropped,
       },
     }),
-    config: () => ({ timings, limits: { ...limits.settings }, faults: { ...faults.settings } }),
+    config() {
+      const { balances, ...shown } = limits.settings;
+      return {
+        timings: { ...timings },
+        limits: {
+          ...shown,
+          ...(balances && {
+            balances: Object.fromEntries(
+              Object.entries(balances).map(([account, units]) => [labels.labelOf(account), units]),
+            ),
+          }),
+        },
+        faults: { ...faults.settings },
+      };
+    },
     configure(changes) {
-      if (changes.profile !== undefined && !(changes.profile in TIMING_PROFILES)) {
-        throw new RangeError(
-          `profile must be one of ${Object.keys(TIMING_PROFILES).join(', ')}; got ${changes.profile}`,
-        );
-      }
-      timings = checkedTimings({
-        ...timings,
-        ...(changes.profile && TIMING_PROFILES[changes.profile]),
-        ...changes.timings,
-      });
-      if (changes.limits) limits.configure(changes.limits);
-      if (changes.faults) faults.configure(changes.faults);
+      // Everything is checked before anything changes: a refused change leaves the config as it was.
+      const fields = checkFields('config', changes, ['timings', 'limits', 'faults', 'profile']);
+      const profile = fields.profile === undefined ? undefined : checkedProfile(fields.profile);
+      const nextTimings = checkedTimings(profile ? TIMING_PROFILES[profile] : timings, changes.timings);
+      const nextLimits = changes.limits === undefined ? undefined : limits.plan(changes.limits);
+      const nextFaults = changes.faults === undefined ? undefined : faults.plan(changes.faults);
+      timings = nextTimings;
+      if (nextLimits) limits.apply(nextLimits);
+      if (nextFaults) faults.apply(nextFaults, changes.faults?.seed !== undefined);
     },
     failNext(count = 1, message = 'Task failed as requested by the mock controls') {
-      if (!Number.isInteger(count) || count < 0)
-        throw new RangeError(`failNext count must be a non-negative integer; got ${count}`);
+      checkNumber('count', count, CONTROL_RANGES.count);
+      if (typeof message !== 'string' || message.length > CONTROL_LIMITS.messageChars) {
+        throw new RangeError(
+          `message must be a string of at most ${CONTROL_LIMITS.messageChars} characters; got ${describeValue(message)}`,
+        );
+      }
+      checkPending('fail-next', failQueue.length, count);
       for (let i = 0; i < count; i++) failQueue.push(message);
     },
     injectError(code, count = 1) {
-      if (!statuses.has(code)) {
+      if (typeof code !== 'number' || !statuses.has(code)) {
         throw new RangeError(
-          `injectError takes a code the spec documents (${[...statuses.keys()].join(', ')}); got ${code}`,
+          `code must be a code the spec documents (${[...statuses.keys()].join(', ')}); got ${describeValue(code)}`,
         );
       }
+      checkNumber('count', count, CONTROL_RANGES.count);
+      checkPending('inject-error', injectedErrors.length, count);
       for (let i = 0; i < count; i++) injectedErrors.push(code);
     },
   };
@@ -306,7 +361,7 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
    * Every request's entry. Synchronous wherever nothing has to be waited for (a query with a cached token,
    * most refusals): each async layer on the hot path cost a promise and a microtask per request.
    */
-  function handle(request: MockRequest): MockResponse | Promise<MockResponse> {
+  function handle(request: MockRequest, door: Door): MockResponse | Promise<MockResponse> {
     try {
       if (!isDecodablePath(request.path)) {
         return context.fail(
@@ -314,7 +369,7 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
           `Unreadable request: the path has a malformed percent-escape (% must start two hex digits that decode to UTF-8); got ${JSON.stringify(request.path.slice(0, 200))}`,
         );
       }
-      const answer = route(request);
+      const answer = route(request, door);
       return answer instanceof Promise ? answer.catch(internalError) : answer;
     } catch {
       return internalError();
@@ -326,10 +381,14 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
     return context.fail(5000, 'Internal server error');
   }
 
-  function route(request: MockRequest): MockResponse | Promise<MockResponse> {
+  const handleControl = createControlRoutes(controls, access);
+
+  function route(request: MockRequest, door: Door): MockResponse | Promise<MockResponse> {
+    // The controls first: they answer their own preflights, and never with the API's open CORS.
+    if (request.path.startsWith('/__mock/') && !request.path.startsWith('/__mock/images/'))
+      return handleControl(request, door);
     if (request.method === 'OPTIONS') return PREFLIGHT;
     if (request.path.startsWith('/__mock/images/')) return handleImage(context, request).then(withCors);
-    if (request.path.startsWith('/__mock/')) return handleControl(controls, request).then(withCors);
     // API answers are envelopes, which carry the CORS headers already.
     if (!request.path.startsWith('/v1/')) return context.fail(1203, `Resource not found: ${request.path}`);
     context.lifecycle.tick();
@@ -378,34 +437,59 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
     return auth instanceof Promise ? auth.then(answerAs) : answerAs(auth);
   }
 
-  const node = createNodeListener(handle, context.options.maxBodyBytes);
+  const node = createNodeListener((request) => handle(request, 'http'), context.options.maxBodyBytes);
   let listeningOn: URL | undefined;
   return {
     ...controls,
-    fetch: createFetchHandler(handle, context.options.maxBodyBytes),
-    async listen(listenOptions) {
+    fetch: createFetchHandler((request) => handle(request, 'in-process'), context.options.maxBodyBytes),
+    async listen(listenOptions = {}) {
       const url = await node.listen(listenOptions);
+      access.listening(url, listenOptions.host ?? '127.0.0.1');
       // Callbacks may not reach the mock: from now on its port (any spelling of this machine) is its own.
       listeningOn = new URL(url);
-      callbacks.self.addListener(listenOptions?.host ?? '127.0.0.1', Number(listeningOn.port));
+      callbacks.self.addListener(listenOptions.host ?? '127.0.0.1', Number(listeningOn.port));
       return url;
     },
     async close() {
       context.lifecycle.stop();
       await node.close();
+      access.closed();
       if (listeningOn) callbacks.self.removeListener(Number(listeningOn.port));
       listeningOn = undefined;
     },
     callbacksIdle: () => callbacks.idle(),
+    controlStatus: () => access.status(),
   };
 }
 
-function checkedTimings(timings: Timings): Timings {
-  for (const [key, value] of Object.entries(timings)) {
-    if (!Number.isFinite(value) || value < 0)
-      throw new RangeError(`timings.${key} must be a finite number >= 0; got ${value}`);
+/** `base` with `changes` applied, each value checked against its range (and no unknown names). */
+function checkedTimings(base: Timings, changes: unknown): Timings {
+  // A copy even without changes: a profile's own object is never handed out to be changed.
+  const next = { ...base };
+  if (changes === undefined) return next;
+  const fields = checkFields('timings', changes, Object.keys(base));
+  for (const [key, value] of Object.entries(fields)) {
+    if (value !== undefined)
+      next[key as keyof Timings] = checkNumber(`timings.${key}`, value, CONTROL_RANGES.timingMs);
   }
-  return timings;
+  return next;
+}
+
+function checkedProfile(profile: unknown): TimingProfile {
+  if (typeof profile === 'string' && Object.hasOwn(TIMING_PROFILES, profile)) return profile as TimingProfile;
+  throw new RangeError(
+    `profile must be one of ${Object.keys(TIMING_PROFILES).join(', ')}; got ${describeValue(profile)}`,
+  );
+}
+
+/** At most `CONTROL_RANGES.count` injections may wait at once, however they were asked for. */
+function checkPending(control: string, pending: number, count: number): void {
+  const { max } = CONTROL_RANGES.count;
+  if (pending + count > max) {
+    throw new RangeError(
+      `count ${count} is too many: ${control} already holds ${pending} and may hold at most ${max}`,
+    );
+  }
 }
 
 /** Routes decode path segments; a `%` that starts no valid escape (or escapes broken UTF-8) would throw there. */
