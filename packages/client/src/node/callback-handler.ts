@@ -44,7 +44,8 @@ export interface CallbackHandlerOptions {
    * never the posted one. A task the account does not have is refused with 404 (a forgery, or a delivery
    * meant for another account; without `family`, both families are asked); a query that fails answers 503
    * so that the sender tries again. The platform signs nothing, so this (or a secret token in the
-   * callback URL) is what tells a real delivery from a forged one.
+   * callback URL) is what tells a real delivery from a forged one. The query runs with the client's own
+   * timeout and retries, while the sender waits: give `verify` a client with short ones.
    */
   verify?: { tasks: Pick<TaskWorkflows, 'get'> };
 }
