@@ -117,8 +117,17 @@ export interface MockServerControls {
   tasks(account?: AccountId): InspectedTask[];
   /** Every callback delivery attempt so far. */
   callbacks(): readonly CallbackDelivery[];
-  /** Moves the mock clock forward: tasks progress, tokens expire, results reach their retention. */
+  /**
+   * Moves the mock clock forward: tasks progress, results reach their retention, rate windows pass. Tokens
+   * are checked against real time, so auth keeps working; `expireTokens` tests expiry.
+   */
   advanceClock(ms: number): void;
+  /**
+   * Every token issued before now answers 401 / 1004 from now on, so the client must sign a new one: each
+   * token the mock has seen (its last 4,096), and any other whose `iat` lies before this second. API keys
+   * are not affected.
+   */
+  expireTokens(): void;
   now(): number;
   config(): MockConfig;
   /** Sizes of the task store, image cache and callback log against their bounds. */
@@ -222,7 +231,7 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
       return timings;
     },
     validator,
-    authenticator: createAuthenticator({ accounts, apiKeys: options.apiKeys ?? [], clock }),
+    authenticator: createAuthenticator({ accounts, apiKeys: options.apiKeys ?? [] }),
     store,
     lifecycle: createTaskLifecycle({
       clock,
@@ -296,6 +305,7 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
       context.lifecycle.tick();
     },
     now: () => clock.now(),
+    expireTokens: () => context.authenticator.expireIssued(),
     stats: () => ({
       tasks: { stored: store.size, limit: maxTasks },
       imageCache: { entries: images.size, limit: imageCacheSize },
