@@ -27,18 +27,7 @@ import { createAccountLimits, type LimitOptions } from './limits/account-limits.
 import type { MockContext } from './mock-context.js';
 import { createOutcomes } from './outcomes/outcomes.js';
 import { createPipeline } from './pipeline/pipeline.js';
-import {
-  createApiPathStage,
-  createApiStage,
-  createAuthStage,
-  createControlStage,
-  createFaultStage,
-  createImageStage,
-  createLatencyStage,
-  createLimitStage,
-  createReadablePathStage,
-  preflight,
-} from './pipeline/stages.js';
+import * as stage from './pipeline/stages.js';
 import { createTaskJsonCache } from './store/task-json-cache.js';
 import { type TaskRecord, toTaskObject } from './store/task-record.js';
 import { createTaskStore } from './store/task-store.js';
@@ -201,17 +190,17 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
 
   // The pipeline, in the order its stages run.
   const handle = createPipeline({
-    readablePath: createReadablePathStage(context.fail),
-    controls: createControlStage(createControlRoutes(controls, access)),
-    preflight,
-    images: createImageStage(context),
-    apiPath: createApiPathStage(context.fail),
+    readablePath: stage.createReadablePathStage(context.fail),
+    controls: stage.createControlStage(createControlRoutes(controls, access)),
+    preflight: stage.preflight,
+    images: stage.createImageStage(context),
+    apiPath: stage.createApiPathStage(context.fail),
     progress: () => context.lifecycle.tick(),
-    latency: createLatencyStage(faults),
-    faults: createFaultStage({ injectedErrors, faults, fail: context.fail }),
-    auth: createAuthStage(context.authenticator),
-    limits: createLimitStage(limits, context.fail),
-    api: createApiStage(context),
+    latency: stage.createLatencyStage(faults),
+    faults: stage.createFaultStage({ injectedErrors, faults, fail: context.fail }),
+    auth: stage.createAuthStage(context.authenticator),
+    limits: stage.createLimitStage(limits, context.fail),
+    api: stage.createApiStage(context),
     fail: context.fail,
   });
 
