@@ -94,3 +94,16 @@ export function describeValue(value: unknown): string {
 function quote(text: string): string {
   return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
 }
+
+/**
+ * A RangeError when `count` more would make `control` hold more than `CONTROL_RANGES.count` pending
+ * injections at once, however they were asked for (one large call or many small ones).
+ */
+export function checkPending(control: string, pending: number, count: number): void {
+  const { max } = CONTROL_RANGES.count;
+  if (pending + count > max) {
+    throw new RangeError(
+      `count ${count} is too many: ${control} already holds ${pending} and may hold at most ${max}`,
+    );
+  }
+}

@@ -1,6 +1,6 @@
 import { CONTROL_TOKEN_HEADER, type ControlAccess, type Door } from '../controls/control-access.js';
 import { CONTROL_LIMITS, checkFields } from '../controls/control-bounds.js';
-import type { MockServerControls } from '../mock-server.js';
+import type { MockServerControls } from '../controls/mock-controls.js';
 import type { MockRequest, MockResponse } from './mock-request.js';
 
 const CONTROL_LIST =

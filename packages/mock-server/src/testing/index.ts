@@ -6,12 +6,8 @@ import {
   type KlingClock,
 } from '@klingkit/client';
 import { DEMO_ACCOUNT } from '../auth/authenticator.js';
-import {
-  createMockServer,
-  type MockServer,
-  type MockServerControls,
-  type MockServerOptions,
-} from '../mock-server.js';
+import type { MockServerControls } from '../controls/mock-controls.js';
+import { createMockServer, type MockServer, type MockServerOptions } from '../mock-server.js';
 
 /** The origin the test kit's client calls; requests never leave the process. */
 export const TEST_KIT_ORIGIN = 'http://kling.mock';
