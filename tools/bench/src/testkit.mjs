@@ -14,8 +14,9 @@ import { fileURLToPath } from 'node:url';
 const samples = Number(process.env.BENCH_SAMPLES ?? 9);
 const current = fileURLToPath(new URL('../../..', import.meta.url)).replace(/\/$/, '');
 const sampleScript = fileURLToPath(new URL('testkit-sample.mjs', import.meta.url));
+const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1' };
 const run = (command, args, cwd) =>
-  execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  execFileSync(command, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
 
 function baselineCheckout() {
   if (process.env.BENCH_BASELINE) return { root: process.env.BENCH_BASELINE, remove() {} };
