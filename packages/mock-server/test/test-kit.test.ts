@@ -1,6 +1,6 @@
 import { KlingAbortError, KlingWaitTimeoutError } from '@klingkit/client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { TIMING_PROFILES } from '../src/index.js';
+import { DEMO_ACCOUNT, TIMING_PROFILES } from '../src/index.js';
 import { createTestKit, mockClock, type TestKit } from '../src/testing/index.js';
 
 const kits: TestKit[] = [];
@@ -84,7 +84,7 @@ describe('createTestKit', () => {
     expect(made.mock.now() - started).toBeLessThanOrEqual(1000 + 2000 + 2);
   });
 
-  it("signs in as the mock's first account, else its first API key, else the demo account; client options pass", async () => {
+  it("signs in as the mock's first account, else its first API key, else the demo account, unless told; client options pass", async () => {
     const byPair = kit({ accounts: [{ accessKey: 'kit-ak', secretKey: 'kit-sk' }] });
     await byPair.kling.tasks.create('generations', { prompt: 'pair' });
     expect(byPair.mock.tasks().map(({ account }) => account)).toEqual(['kit-ak']);
@@ -92,6 +92,10 @@ describe('createTestKit', () => {
     const byKey = kit({ apiKeys: ['kit-api-key-0123456789'] });
     await byKey.kling.tasks.create('generations', { prompt: 'key' });
     expect(byKey.mock.tasks('api-key:kit-api-key-0123456789')).toHaveLength(1);
+
+    const chosen = kit({ apiKeys: ['kit-api-key-0123456789'], client: { ...DEMO_ACCOUNT } });
+    await chosen.kling.tasks.create('generations', { prompt: 'chosen' });
+    expect(chosen.mock.tasks().map(({ account }) => account)).toEqual(['demo-access-key']);
 
     const demo = kit({ client: { maxRetries: 0 } });
     demo.mock.injectError(5000);

@@ -30,12 +30,15 @@ export function mockClock(mock: Pick<MockServerControls, 'now' | 'advanceClock'>
   };
 }
 
+/** `T` without `K`, kept apart per kind of credentials (a plain Omit of the union keeps only shared keys). */
+type OwnOptions<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
 export interface TestKitOptions extends MockServerOptions {
   /**
    * Options of the client. Its credentials default to the mock's first account, else its first API key,
    * else the demo account; `baseUrl`, `fetch` and `clock` are the kit's.
    */
-  client?: Partial<Omit<KlingClientOptions, 'baseUrl' | 'fetch' | 'clock'>>;
+  client?: Partial<OwnOptions<KlingClientOptions, 'baseUrl' | 'fetch' | 'clock'>>;
 }
 
 export interface TestKit {
