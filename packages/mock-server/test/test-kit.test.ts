@@ -1,6 +1,6 @@
 import { KlingAbortError, KlingWaitTimeoutError } from '@klingkit/client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { DEMO_ACCOUNT, TIMING_PROFILES } from '../src/index.js';
+import { TIMING_PROFILES } from '../src/index.js';
 import { createTestKit, mockClock, type TestKit } from '../src/testing/index.js';
 
 const kits: TestKit[] = [];
@@ -93,9 +93,14 @@ describe('createTestKit', () => {
     await byKey.kling.tasks.create('generations', { prompt: 'key' });
     expect(byKey.mock.tasks('api-key:kit-api-key-0123456789')).toHaveLength(1);
 
-    const chosen = kit({ apiKeys: ['kit-api-key-0123456789'], client: { ...DEMO_ACCOUNT } });
+    const chosen = kit({
+      accounts: [{ accessKey: 'kit-ak', secretKey: 'kit-sk' }],
+      apiKeys: ['kit-api-key-0123456789'],
+      client: { apiKey: 'kit-api-key-0123456789' },
+    });
     await chosen.kling.tasks.create('generations', { prompt: 'chosen' });
-    expect(chosen.mock.tasks().map(({ account }) => account)).toEqual(['demo-access-key']);
+    expect(chosen.mock.tasks('kit-ak')).toHaveLength(0);
+    expect(chosen.mock.tasks('api-key:kit-api-key-0123456789')).toHaveLength(1);
 
     const demo = kit({ client: { maxRetries: 0 } });
     demo.mock.injectError(5000);
