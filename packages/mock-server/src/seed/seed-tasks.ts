@@ -212,8 +212,11 @@ function planEntry(
   if (typeof request !== 'object' || request === null || Array.isArray(request))
     refuse('request', `must be an object: the body of the create request; got ${describeValue(request)}`);
   const invalid = parts.validator.checkCreate(family, request);
-  if (invalid)
-    refuse(`request.${invalid.field}`, `is refused as a create would refuse it: ${invalid.message}`);
+  if (invalid) {
+    // The create's own message, which names the field too: `Invalid parameter n: must be from 1 to 9; got 12`.
+    const field = `${at}.request.${invalid.field}`;
+    throw new SeedError(`${field}: ${invalid.message}`, index, field);
+  }
   const body = request as Record<string, unknown>;
 
   const task = checked(`${at}.task`, () =>
