@@ -4,12 +4,14 @@ import type { CommandIo } from '../io.js';
 import { UsageError } from '../usage-error.js';
 
 export const mockUsage = `Usage: kling-images mock [--port 4010] [--host 127.0.0.1] [--profile fast|realistic]
-                         [--control-token TOKEN]
+                         [--public-url URL] [--control-token TOKEN]
 
 Starts the Kling mock server over HTTP until Ctrl-C. Point the CLI at it with
 KLING_BASE_URL=<url> KLING_ACCESS_KEY=demo-access-key KLING_SECRET_KEY=demo-secret-key.
 Its controls under /__mock/ need the token (--control-token or ${CONTROL_TOKEN_ENV}) in the
-${CONTROL_TOKEN_HEADER} header when one is set, and are off when --host is not a loopback address without one.`;
+${CONTROL_TOKEN_HEADER} header when one is set, and are off when --host is not a loopback address without one.
+--public-url is the base of result URLs (behind a proxy); without it they follow a request's Forwarded /
+X-Forwarded-Proto / X-Forwarded-Host headers, else its Host. kling-mock takes every other option.`;
 
 export async function mock(args: string[], io: CommandIo): Promise<number> {
   const { values } = parseArgs({
@@ -18,6 +20,7 @@ export async function mock(args: string[], io: CommandIo): Promise<number> {
       port: { type: 'string', default: '4010' },
       host: { type: 'string', default: '127.0.0.1' },
       profile: { type: 'string', default: 'realistic' },
+      'public-url': { type: 'string' },
       'control-token': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -36,10 +39,12 @@ export async function mock(args: string[], io: CommandIo): Promise<number> {
   try {
     server = createMockServer({
       profile: values.profile,
+      ...(values['public-url'] !== undefined && { publicUrl: values['public-url'] }),
       controlToken: values['control-token'] ?? (io.env[CONTROL_TOKEN_ENV] || undefined),
     });
   } catch (error) {
-    throw new UsageError(`${(error as Error).message}.`);
+    // The options name the flag their own way (publicUrl); a person typed --public-url.
+    throw new UsageError(`${(error as Error).message.replace(/^publicUrl\b/, '--public-url')}.`);
   }
   const url = await server.listen({ port, host: values.host });
   io.stdout.write(
