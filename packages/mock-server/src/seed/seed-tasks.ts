@@ -41,8 +41,13 @@ interface SeedTaskCommon {
   /** Created this many mock-clock ms ago (instead of `task.created_at`). Default 0: now. */
   ageMs?: number;
   /**
+   * A `submitted` task starts processing this many mock-clock ms from now. Default: the timings
+   * (`processingAfterMs`), as for a task created now.
+   */
+  processingInMs?: number;
+  /**
    * A running (`submitted`, `processing`) task ends this many mock-clock ms from now. Default: the
-   * timings, as for a task created now.
+   * timings, as for a task that starts processing now (or at `processingInMs`).
    */
   endsInMs?: number;
   /**
@@ -78,7 +83,16 @@ export class SeedError extends RangeError {
   }
 }
 
-const ENTRY_FIELDS = ['family', 'account', 'request', 'task', 'ageMs', 'endsInMs', 'expired'] as const;
+const ENTRY_FIELDS = [
+  'family',
+  'account',
+  'request',
+  'task',
+  'ageMs',
+  'processingInMs',
+  'endsInMs',
+  'expired',
+] as const;
 const TASK_FIELDS = ['task_id', 'task_status', 'task_status_msg', 'created_at', 'updated_at'] as const;
 const FAMILIES: readonly TaskFamily[] = ['generations', 'omni'];
 const FAILED_MESSAGE = 'Task failed (seeded by the mock controls)';
@@ -231,16 +245,13 @@ function planEntry(
     ...task,
   });
   if (problem) refuse(`task.${problem.field}`, problem.message);
-  const ageMs =
-    fields.ageMs === undefined
+  const span = (name: 'ageMs' | 'processingInMs' | 'endsInMs') =>
+    fields[name] === undefined
       ? undefined
-      : checked(`${at}.ageMs`, () => checkNumber(`${at}.ageMs`, fields.ageMs, CONTROL_RANGES.seedSpanMs));
-  const endsInMs =
-    fields.endsInMs === undefined
-      ? undefined
-      : checked(`${at}.endsInMs`, () =>
-          checkNumber(`${at}.endsInMs`, fields.endsInMs, CONTROL_RANGES.seedSpanMs),
-        );
+      : checked(`${at}.${name}`, () => checkNumber(`${at}.${name}`, fields[name], CONTROL_RANGES.seedSpanMs));
+  const ageMs = span('ageMs');
+  const processingInMs = span('processingInMs');
+  const endsInMs = span('endsInMs');
   if (fields.expired !== undefined && typeof fields.expired !== 'boolean')
     refuse('expired', `must be true or false; got ${describeValue(fields.expired)}`);
   const expired = fields.expired === true;
@@ -262,6 +273,10 @@ function planEntry(
       'endsInMs',
       `applies only to running tasks (task_status submitted or processing); task_status is ${status}`,
     );
+  if (processingInMs !== undefined && status !== 'submitted')
+    refuse('processingInMs', `applies only to submitted tasks; task_status is ${status}`);
+  if (processingInMs !== undefined && endsInMs !== undefined && endsInMs < processingInMs)
+    refuse('endsInMs', `must not come before processingInMs (${processingInMs}); got ${endsInMs}`);
   if (ageMs !== undefined && task.created_at !== undefined)
     refuse('ageMs', 'and task.created_at both give the creation time; give one of them');
 
@@ -271,6 +286,7 @@ function planEntry(
     imageCount: shape.imageCount,
     createdAt: task.created_at ?? (ageMs === undefined ? undefined : batch.now - ageMs),
     updatedAt: task.updated_at,
+    processingInMs,
     endsInMs,
     expired,
   });
@@ -366,6 +382,7 @@ function planTimes(
     imageCount: number;
     createdAt: number | undefined;
     updatedAt: number | undefined;
+    processingInMs: number | undefined;
     endsInMs: number | undefined;
     expired: boolean;
   },
@@ -380,8 +397,9 @@ function planTimes(
     case 'submitted':
       createdAt ??= now;
       updatedAt ??= createdAt;
-      endsAt = given.endsInMs === undefined ? now + duration : now + given.endsInMs;
-      processingAt = Math.min(now + timings.processingAfterMs, endsAt);
+      processingAt = now + (given.processingInMs ?? timings.processingAfterMs);
+      endsAt = given.endsInMs === undefined ? processingAt + work : now + given.endsInMs;
+      processingAt = Math.min(processingAt, endsAt);
       break;
     case 'processing':
       createdAt ??= now;
