@@ -215,12 +215,12 @@ describe('kling-mock flags', () => {
       [['--max-tasks', '0'], '--max-tasks must be a whole number from 1 to'],
       [['--latency'], "Unknown option '--latency'"],
     ];
-    const results = [];
+    const results: Awaited<ReturnType<typeof run>>[] = [];
     // Two at a time: each is a node process importing the whole mock.
     for (let i = 0; i < cases.length; i += 2)
       results.push(...(await Promise.all(cases.slice(i, i + 2).map(([args]) => run(args)))));
     cases.forEach(([args, says], i) => {
-      const { code, stdout, stderr } = results[i] as Awaited<ReturnType<typeof run>>;
+      const { code, stdout, stderr } = results[i] as (typeof results)[number];
       expect({ args, code, stdout }).toEqual({ args, code: 2, stdout: '' });
       expect(stderr.startsWith('kling-mock: '), stderr).toBe(true);
       expect(stderr.endsWith(' (kling-mock --help lists the flags)\n'), stderr).toBe(true);
