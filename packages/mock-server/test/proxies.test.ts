@@ -59,17 +59,22 @@ async function urlsOf(base: string, taskId: string, headers: Record<string, stri
   ]);
 }
 
-async function succeededTask(mock: MockServer): Promise<string> {
-  const [seeded] = await mock.seed([
-    { request: { prompt: 'proxied', n: 2, watermark_info: { enabled: true } } },
-  ]);
-  return seeded?.task.task_id as string;
+/** A task created through the API (with the real Host) and run to its end on the mock clock. */
+async function succeededTask(mock: MockServer, url: string): Promise<string> {
+  const created = await fetch(`${url}/v1/images/generations`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ prompt: 'proxied', n: 2, watermark_info: { enabled: true } }),
+  });
+  const { data } = (await created.json()) as { data: { task_id: string } };
+  mock.advanceClock(60_000);
+  return data.task_id;
 }
 
 describe('result URLs behind a proxy', () => {
   it('follow X-Forwarded-* and Forwarded in the answer to the request that carries them, and only there', async () => {
     const { mock, url } = await listening();
-    const taskId = await succeededTask(mock);
+    const taskId = await succeededTask(mock, url);
     const own = (await urlsOf(url, taskId))[0] as string;
     expect(own.startsWith(`${url}/__mock/images/`)).toBe(true);
 
@@ -100,8 +105,15 @@ describe('result URLs behind a proxy', () => {
 
   it('ignore hostile forwarding values, keeping the request origin', async () => {
     const { mock, url } = await listening();
-    const taskId = await succeededTask(mock);
+    const taskId = await succeededTask(mock, url);
     const own = await urlsOf(url, taskId);
+    // The same claims, well formed, are taken...
+    expect(
+      (
+        await urlsOf(url, taskId, { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'kling.example.com' })
+      )[0],
+    ).toMatch(/^https:\/\/kling\.example\.com\/__mock\/images\//);
+    // ...but not one a proxy would never send, which could reshape the URL.
     for (const headers of [
       { 'x-forwarded-host': 'evil.example/x?y=' },
       { 'x-forwarded-host': 'user@evil.example' },
@@ -120,7 +132,7 @@ describe('result URLs behind a proxy', () => {
 
   it('give way to publicUrl, which wins over every forwarding header', async () => {
     const { mock, url } = await listening({ publicUrl: 'https://Public.Example/kling/' });
-    const taskId = await succeededTask(mock);
+    const taskId = await succeededTask(mock, url);
     for (const headers of [
       {},
       { 'x-forwarded-proto': 'http', 'x-forwarded-host': 'kling.example.com' },
@@ -137,7 +149,7 @@ describe('result URLs behind a proxy', () => {
 
   it('never let the forwarding headers past the controls or the callback self-target check', async () => {
     const { mock, url } = await listening();
-    const taskId = await succeededTask(mock);
+    const taskId = await succeededTask(mock, url);
     const { port } = new URL(url);
     const claim = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'kling.example.com' };
     // The API answer follows the claim...
