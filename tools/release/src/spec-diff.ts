@@ -1,0 +1,738 @@
+/**
+ * Classifies every difference between two bundled specs as breaking, additive or docs-only, with the
+ * JSON pointer where it is written and a one-line reason saying why.
+ *
+ * api-smart-diff does the structural work: it follows references, pairs operations, parameters (by
+ * name and place), responses and enum values across the two versions, and merges `allOf` parts. Its
+ * classification is not used as is, because on this spec it gets several rules wrong or leaves them
+ * unclassified (see tools/release/README.md for the table); every change it finds goes through the rules
+ * below, which know which way data flows (requests narrow, answers and callbacks widen), and its own
+ * verdict is kept beside ours (`library`). klingkit's vendor extensions and security are compared by
+ * kling-extensions.ts and security.ts on the written documents, and hidden from the library.
+ */
+import { apiCompare, type Diff } from 'api-smart-diff';
+import { BUMP_FOR_CLASS, bumpRank, type ChangeClass, type SpecChange } from './change.js';
+import {
+  encodePointer,
+  isRecord,
+  resolve,
+  type Segment,
+  sourceLocation,
+  valueAt,
+} from './json-pointer.js';
+import { diffExtensions, withoutExtensions } from './kling-extensions.js';
+import { HTTP_METHODS, indexOperations, operationsReaching } from './operations.js';
+import { diffSecurity, withoutSecurity } from './security.js';
+
+type Flow = 'in' | 'out';
+
+interface Site {
+  /** `in`: the consumer sends it (request bodies, parameters); `out`: the consumer receives it. */
+  flow: Flow;
+  /** Words for the thing, e.g. `request field`, `query parameter pageSize`, `response field`. */
+  noun: string;
+  /** Who reads it when it flows out: clients, or the handlers that receive callbacks. */
+  reader: string;
+}
+
+interface Verdict {
+  class: ChangeClass;
+  rule: string;
+  reason: string;
+}
+
+interface PseudoCallback {
+  /** Real path of the callback operation's requestBody. */
+  prefix: Segment[];
+  operationId: string;
+}
+
+interface Prepared {
+  doc: Record<string, unknown>;
+  callbacks: Map<string, PseudoCallback>;
+}
+
+const DOC_KEYWORDS = new Set(['description', 'summary', 'title', 'examples', 'example', 'externalDocs', '$comment']);
+const UPPER = new Set(['maximum', 'exclusiveMaximum', 'maxLength', 'maxItems', 'maxProperties', 'maxContains']);
+const LOWER = new Set(['minimum', 'exclusiveMinimum', 'minLength', 'minItems', 'minProperties', 'minContains']);
+const CONSTRAINTS = new Set([
+  'pattern',
+  'format',
+  'const',
+  'multipleOf',
+  'uniqueItems',
+  'contentMediaType',
+  'contentEncoding',
+  'propertyNames',
+  'dependentRequired',
+  'dependentSchemas',
+  'not',
+  'if',
+  'then',
+  'else',
+  'contains',
+  'patternProperties',
+]);
+/** Array keywords whose index means nothing from one version to the next: report the keyword itself. */
+const SET_KEYWORDS = new Set(['enum', 'required', 'type', 'tags']);
+
+function quote(value: unknown): string {
+  return typeof value === 'string' ? `'${value}'` : JSON.stringify(value);
+}
+
+/**
+ * Turns callbacks into pseudo operations whose response is the callback's body, so the library compares
+ * them with the rules of data the consumer receives (it leaves callbacks unclassified otherwise).
+ */
+function prepare(doc: unknown): Prepared {
+  const copy = withoutSecurity(withoutExtensions(doc)) as Record<string, unknown>;
+  const callbacks = new Map<string, PseudoCallback>();
+  const paths = isRecord(copy.paths) ? copy.paths : {};
+  for (const [path, item] of Object.entries(paths)) {
+    if (!isRecord(item)) continue;
+    for (const method of HTTP_METHODS) {
+      const operation = item[method];
+      if (!isRecord(operation) || !isRecord(operation.callbacks)) continue;
+      for (const [name, raw] of Object.entries(operation.callbacks)) {
+        const callback = resolve(copy, raw, []).node;
+        if (!isRecord(callback)) continue;
+        Object.entries(callback).forEach(([expression, pathItem], index) => {
+          const resolvedItem = resolve(copy, pathItem, []).node;
+          if (!isRecord(resolvedItem)) return;
+          for (const callbackMethod of HTTP_METHODS) {
+            const callbackOperation = resolvedItem[callbackMethod];
+            if (!isRecord(callbackOperation)) continue;
+            const body = resolve(copy, callbackOperation.requestBody, []).node;
+            const key = `/__callbacks__${path}/${method}/${name}/${index}/${callbackMethod}`;
+            const operationId = String(callbackOperation.operationId ?? `${name} callback of ${method} ${path}`);
+            paths[key] = {
+              post: {
+                operationId,
+                responses: {
+                  '200': {
+                    description: 'the callback request, as the consumer receives it',
+                    content: isRecord(body) && isRecord(body.content) ? body.content : {},
+                  },
+                },
+              },
+            };
+            callbacks.set(key, {
+              prefix: ['paths', path, method, 'callbacks', name, expression, callbackMethod, 'requestBody'],
+              operationId,
+            });
+          }
+        });
+      }
+      delete operation.callbacks;
+    }
+  }
+  if (isRecord(copy.components)) delete copy.components.callbacks;
+  return { doc: copy, callbacks };
+}
+
+/** The library's path, with pseudo callback operations mapped back to where the callback is written. */
+function realPath(path: readonly Segment[], callbacks: Map<string, PseudoCallback>): Segment[] {
+  const pseudo = path[0] === 'paths' ? callbacks.get(String(path[1])) : undefined;
+  if (!pseudo) return [...path];
+  // ['paths', key, 'post', 'responses', '200', 'content', ...] -> [...prefix, 'content', ...]
+  return [...pseudo.prefix, ...path.slice(5)];
+}
+
+/** Where the changed value is written: the after document for additions, the before one otherwise. */
+function pointerFor(action: string, path: Segment[], before: unknown, after: unknown): string {
+  let segments = path;
+  const last = segments[segments.length - 1];
+  const keyword = segments[segments.length - 2];
+  const stripped = typeof last === 'number' && SET_KEYWORDS.has(String(keyword));
+  if (stripped) segments = segments.slice(0, -1);
+  if ((action === 'add' || action === 'remove') && !stripped) {
+    // Something added or removed whole is reported where it is listed (the operation's `responses/413`),
+    // not where a reference to it leads (`/components/responses/PayloadTooLarge`). The parent exists on
+    // both sides (the library pairs parents before their children); its path indices are the before
+    // document's.
+    const parent = sourceLocation(before, segments.slice(0, -1));
+    if (parent.consumed === segments.length - 1) {
+      return encodePointer([...parent.pointer, segments[segments.length - 1] as Segment]);
+    }
+  }
+  const first = action === 'add' ? after : before;
+  const second = action === 'add' ? before : after;
+  let location = sourceLocation(first, segments);
+  if (location.consumed < segments.length) {
+    const other = sourceLocation(second, segments);
+    if (other.consumed > location.consumed) location = other;
+  }
+  return encodePointer([...location.pointer, ...segments.slice(location.consumed)]);
+}
+
+/** `data[].task_info.extra` from a path inside a schema; '' for the schema itself. */
+function fieldLabel(schemaPath: readonly Segment[]): string {
+  let label = '';
+  for (let i = 0; i < schemaPath.length; i += 1) {
+    const segment = schemaPath[i];
+    if (segment === 'properties' && i + 1 < schemaPath.length) {
+      label += `${label ? '.' : ''}${String(schemaPath[i + 1])}`;
+      i += 1;
+    } else if (segment === 'items') {
+      label += '[]';
+    } else if (segment === 'additionalProperties') {
+      label += '{*}';
+    }
+  }
+  return label;
+}
+
+/** The documentation keyword the path passes through (other than as a property name), if any. */
+function docsKeyword(path: readonly Segment[]): string | undefined {
+  return path.find(
+    (segment, i): segment is string =>
+      typeof segment === 'string' &&
+      path[i - 1] !== 'properties' &&
+      (DOC_KEYWORDS.has(segment) || segment.startsWith('x-')),
+  ) as string | undefined;
+}
+
+function docsVerdict(keyword: string): Verdict {
+  return {
+    class: 'docs-only',
+    rule: 'docs',
+    reason: `${keyword} changed: documentation only; nothing accepted or answered changes`,
+  };
+}
+
+function typeSet(value: unknown): Set<string> {
+  const types = new Set(Array.isArray(value) ? value.map(String) : value === undefined ? [] : [String(value)]);
+  return types;
+}
+
+/** Whether every value of type set `inner` is also a value of `outer` (integer is a number). */
+function typesWithin(inner: Set<string>, outer: Set<string>): boolean {
+  if (outer.size === 0) return true; // no type: anything goes
+  if (inner.size === 0) return false;
+  return [...inner].every((type) => outer.has(type) || (type === 'integer' && outer.has('number')));
+}
+
+function classifySchema(
+  diff: Diff,
+  schemaPath: Segment[],
+  site: Site,
+  fullPath: Segment[],
+  before: unknown,
+  after: unknown,
+): Verdict | undefined {
+  const { action } = diff;
+  const last = schemaPath[schemaPath.length - 1];
+  const parentKey = schemaPath[schemaPath.length - 2];
+  const isIn = site.flow === 'in';
+  const narrowing = (narrower: boolean): ChangeClass => (narrower === isIn ? 'breaking' : 'additive');
+
+  if (parentKey === 'enum' && typeof last === 'number') {
+    const label = fieldLabel(schemaPath);
+    const subject = site.noun.endsWith(' field')
+      ? `${site.noun.slice(0, -' field'.length)} enum ${label || 'value'}`
+      : `${site.noun}${label ? ` ${label}` : ''} enum`;
+    if (action === 'remove') {
+      return {
+        class: narrowing(true),
+        rule: 'enum-value-removed',
+        reason: isIn
+          ? `${subject} lost ${quote(diff.before)}: requests that send it now fail`
+          : `${subject} lost ${quote(diff.before)}: answers no longer carry it; ${site.reader} that handle it are unaffected`,
+      };
+    }
+    if (action === 'add') {
+      return {
+        class: narrowing(false),
+        rule: 'enum-value-added',
+        reason: isIn
+          ? `${subject} gained ${quote(diff.after)}: requests may now send it`
+          : `${subject} gained ${quote(diff.after)}: ${site.reader} that handle every value meet one they do not know`,
+      };
+    }
+    return {
+      class: 'breaking',
+      rule: 'enum-value-replaced',
+      reason: `${subject} value ${quote(diff.before)} became ${quote(diff.after)}: code that uses the old value breaks`,
+    };
+  }
+
+  const field = fieldLabel(schemaPath);
+  const subject = field ? `${site.noun} ${field}` : site.noun.replace(/ field$/, ' body');
+  const schemaAt = (doc: unknown, keywordDepth: number) =>
+    sourceLocation(doc, fullPath.slice(0, fullPath.length - keywordDepth)).value;
+
+  if (last === 'enum') {
+    const narrower = action === 'add';
+    return {
+      class: action === 'replace' ? 'breaking' : narrowing(narrower),
+      rule: action === 'add' ? 'enum-added' : action === 'remove' ? 'enum-removed' : 'enum-replaced',
+      reason:
+        action === 'add'
+          ? `${subject} now limited to ${quote(diff.after)}: ${isIn ? 'requests with other values now fail' : `${site.reader} receive fewer values`}`
+          : action === 'remove'
+            ? `${subject} no longer limited to ${quote(diff.before)}: ${isIn ? 'more values are accepted' : `${site.reader} may receive any value`}`
+            : `${subject} values changed from ${quote(diff.before)} to ${quote(diff.after)}`,
+    };
+  }
+
+  if ((parentKey === 'required' && typeof last === 'number') || last === 'required') {
+    const names = (value: unknown) => (Array.isArray(value) ? value.map(String) : [String(value)]);
+    const objectDepth = last === 'required' ? 1 : 2;
+    const objectPath = schemaPath.slice(0, schemaPath.length - objectDepth);
+    const beforeObject = schemaAt(before, objectDepth);
+    const afterObject = schemaAt(after, objectDepth);
+    const has = (schema: unknown, name: string) =>
+      isRecord(schema) && isRecord(schema.properties) && name in schema.properties;
+    const subjects = (list: string[]) =>
+      list.map((name) => `${site.noun} ${fieldLabel([...objectPath, 'properties', name])}`).join(', ');
+    if (action === 'add') {
+      // A field added together with its required mark is reported once, as a required field added.
+      const existing = names(diff.after).filter((name) => has(beforeObject, name));
+      if (existing.length === 0) return SKIP;
+      return {
+        class: isIn ? 'breaking' : 'additive',
+        rule: 'field-became-required',
+        reason: isIn
+          ? `${subjects(existing)} became required: requests that omit it now fail`
+          : `${subjects(existing)} is now always present: ${site.reader} may rely on it`,
+      };
+    }
+    if (action === 'remove') {
+      const remaining = names(diff.before).filter((name) => has(afterObject, name));
+      if (remaining.length === 0) return SKIP;
+      return {
+        class: isIn ? 'additive' : 'breaking',
+        rule: 'field-became-optional',
+        reason: isIn
+          ? `${subjects(remaining)} became optional: requests may now omit it`
+          : `${subjects(remaining)} may now be absent: ${site.reader} that read it must handle its absence`,
+      };
+    }
+  }
+
+  if (parentKey === 'properties' && typeof last === 'string') {
+    if (action === 'add') {
+      const parent = schemaAt(after, 2);
+      const required = isRecord(parent) && Array.isArray(parent.required) && parent.required.includes(last);
+      if (!isIn) {
+        return {
+          class: 'additive',
+          rule: 'field-added',
+          reason: `${subject} added: ${site.reader} that ignore unknown fields are unaffected`,
+        };
+      }
+      return required
+        ? {
+            class: 'breaking',
+            rule: 'field-added',
+            reason: `${subject} added as required: requests without it now fail`,
+          }
+        : {
+            class: 'additive',
+            rule: 'field-added',
+            reason: `${subject} added (optional): existing requests still pass`,
+          };
+    }
+    if (action === 'remove') {
+      const parent = schemaAt(before, 2);
+      const closed =
+        isRecord(parent) && (parent.additionalProperties === false || parent.unevaluatedProperties === false);
+      return {
+        class: 'breaking',
+        rule: 'field-removed',
+        reason: isIn
+          ? closed
+            ? `${subject} removed: requests that send it are now refused (the body allows no unknown fields)`
+            : `${subject} removed: requests that send it lose its effect`
+          : `${subject} removed: ${site.reader} that read it get nothing`,
+      };
+    }
+  }
+
+  if (last === 'type' || (parentKey === 'type' && typeof last === 'number')) {
+    const depth = last === 'type' ? 1 : 2;
+    const was = typeSet(isRecord(schemaAt(before, depth)) ? (schemaAt(before, depth) as { type?: unknown }).type : undefined);
+    const now = typeSet(isRecord(schemaAt(after, depth)) ? (schemaAt(after, depth) as { type?: unknown }).type : undefined);
+    const show = (types: Set<string>) => (types.size ? [...types].join(' | ') : 'any type');
+    const a = (types: Set<string>) => `${/^[aeiou]/.test(show(types)) ? 'an' : 'a'} ${show(types)}`;
+    const compatible = isIn ? typesWithin(was, now) : typesWithin(now, was);
+    return {
+      class: compatible ? 'additive' : 'breaking',
+      rule: 'type-changed',
+      reason: compatible
+        ? `${subject} type changed from ${show(was)} to ${show(now)}: ${isIn ? 'every value that passed still does' : `${site.reader} receive values of the old type`}`
+        : `${subject} type changed from ${show(was)} to ${show(now)}: ${isIn ? `requests that send ${a(was)} now fail` : `${site.reader} that expect ${a(was)} receive ${a(now)}`}`,
+    };
+  }
+
+  if (typeof last === 'string' && (UPPER.has(last) || LOWER.has(last))) {
+    const a = diff.before;
+    const b = diff.after;
+    let narrower: boolean | undefined;
+    if (action === 'add') narrower = true;
+    else if (action === 'remove') narrower = false;
+    else if (typeof a === 'number' && typeof b === 'number') narrower = UPPER.has(last) ? b < a : b > a;
+    const verb = narrower === undefined ? 'changed' : narrower ? 'tightened' : 'loosened';
+    const what =
+      action === 'add'
+        ? `${subject} gained ${last} ${quote(b)}`
+        : action === 'remove'
+          ? `${subject} lost ${last} ${quote(a)}`
+          : `${subject} ${last} ${verb} from ${quote(a)} to ${quote(b)}`;
+    const effect =
+      narrower === undefined
+        ? 'which values pass changes'
+        : isIn
+          ? narrower
+            ? 'values that passed may now fail'
+            : 'more values are accepted'
+          : narrower
+            ? 'answers stay within the old range'
+            : `${site.reader} may receive values outside the old range`;
+    return {
+      class: narrower === undefined ? 'breaking' : narrowing(narrower),
+      rule: narrower === undefined ? 'limit-changed' : narrower ? 'limit-tightened' : 'limit-loosened',
+      reason: `${what}: ${effect}`,
+    };
+  }
+
+  if (last === 'default') {
+    if (!isIn) {
+      return { class: 'docs-only', rule: 'default-changed', reason: `${subject} default changed: answers carry values, not defaults` };
+    }
+    const reason =
+      action === 'add'
+        ? `${subject} now defaults to ${quote(diff.after)}: requests that omit it get that value`
+        : action === 'remove'
+          ? `${subject} no longer defaults to ${quote(diff.before)}: requests that omit it may get something else`
+          : `${subject} default changed from ${quote(diff.before)} to ${quote(diff.after)}: requests that omit it now get ${quote(diff.after)}`;
+    return { class: 'breaking', rule: 'default-changed', reason };
+  }
+
+  if (typeof last === 'string' && CONSTRAINTS.has(last)) {
+    if (action === 'replace') {
+      return {
+        class: 'breaking',
+        rule: 'constraint-changed',
+        reason: `${subject} ${last} changed from ${quote(diff.before)} to ${quote(diff.after)}: whether it accepts more or less cannot be told, so values that passed may fail`,
+      };
+    }
+    const narrower = action === 'add';
+    return {
+      class: narrowing(narrower),
+      rule: narrower ? 'constraint-added' : 'constraint-removed',
+      reason: narrower
+        ? `${subject} gained ${last} ${quote(diff.after)}: ${isIn ? 'values that passed may now fail' : 'answers stay within it'}`
+        : `${subject} lost ${last} ${quote(diff.before)}: ${isIn ? 'more values are accepted' : `${site.reader} may receive values it excluded`}`,
+    };
+  }
+
+  if (last === 'additionalProperties' || last === 'unevaluatedProperties') {
+    const closedNow = diff.after === false;
+    if (!isIn) {
+      return {
+        class: 'additive',
+        rule: 'unknown-fields-changed',
+        reason: `${subject} ${last} changed: ${site.reader} ignore fields they do not know`,
+      };
+    }
+    return closedNow
+      ? {
+          class: 'breaking',
+          rule: 'unknown-fields-refused',
+          reason: `${subject} no longer accepts fields it does not list: requests that send any now fail`,
+        }
+      : {
+          class: diff.before === false ? 'additive' : 'breaking',
+          rule: diff.before === false ? 'unknown-fields-accepted' : 'unknown-fields-changed',
+          reason:
+            diff.before === false
+              ? `${subject} now accepts fields it does not list: more requests pass`
+              : `${subject} ${last} schema changed: extra fields that passed may now fail`,
+        };
+  }
+
+  if ((parentKey === 'oneOf' || parentKey === 'anyOf') && typeof last === 'number' && action !== 'replace') {
+    const added = action === 'add';
+    return {
+      class: narrowing(!added),
+      rule: added ? 'alternative-added' : 'alternative-removed',
+      reason: added
+        ? `${subject} may take another shape (${parentKey} entry added): ${isIn ? 'more requests pass' : `${site.reader} may receive a shape they do not know`}`
+        : `${subject} lost a shape (${parentKey} entry removed): ${isIn ? 'requests that send it now fail' : `${site.reader} receive fewer shapes`}`,
+    };
+  }
+
+  if (last === 'deprecated') {
+    return {
+      class: 'additive',
+      rule: 'deprecated',
+      reason: diff.after
+        ? `${subject} deprecated: it still works; callers should move off it`
+        : `${subject} no longer deprecated`,
+    };
+  }
+  return undefined;
+}
+
+/** A change another one already reports (a required mark that comes with its new field). */
+const SKIP: Verdict = { class: 'docs-only', rule: 'skip', reason: '' };
+
+const PAST: Record<string, string> = { add: 'added', remove: 'removed', replace: 'replaced', rename: 'renamed' };
+
+function fromLibrary(diff: Diff, what: string): Verdict {
+  const map: Record<string, ChangeClass> = {
+    breaking: 'breaking',
+    'non-breaking': 'additive',
+    annotation: 'docs-only',
+    deprecated: 'additive',
+  };
+  const cls = map[diff.type] ?? 'breaking';
+  const said = diff.description ? ` (${diff.description})` : '';
+  return {
+    class: cls,
+    rule: 'library',
+    reason:
+      diff.type === 'unclassified'
+        ? `${what} ${PAST[diff.action] ?? diff.action}${said}: no rule classifies this change, so it counts as breaking`
+        : `${what} ${PAST[diff.action] ?? diff.action}${said}: api-smart-diff calls it ${diff.type}`,
+  };
+}
+
+function operationVerdict(
+  diff: Diff,
+  rest: Segment[],
+  /** `POST /v1/images/generations (createImageGenerationTask)` */
+  label: string,
+  /** The operationId alone, for changes inside the operation. */
+  name: string,
+  isCallback: boolean,
+  before: unknown,
+  after: unknown,
+  path: Segment[],
+): Verdict | undefined {
+  const { action } = diff;
+  if (rest.length === 0) {
+    if (isCallback) {
+      return action === 'add'
+        ? { class: 'additive', rule: 'callback-added', reason: `callback ${label} added: handlers that do not expect it can ignore it` }
+        : { class: 'breaking', rule: 'callback-removed', reason: `callback ${label} removed: handlers waiting for it never hear` };
+    }
+    if (action === 'add') return { class: 'additive', rule: 'operation-added', reason: `operation ${label} added: existing calls are unaffected` };
+    if (action === 'remove') return { class: 'breaking', rule: 'operation-removed', reason: `operation ${label} removed: calls to it now fail` };
+  }
+  const [head, second, third] = rest;
+  if (head === 'operationId') {
+    return {
+      class: 'breaking',
+      rule: 'operation-renamed',
+      reason: `operationId ${quote(diff.before)} renamed to ${quote(diff.after)}: code that names the operation (generated types, the mock's routes) breaks`,
+    };
+  }
+  if (head === 'deprecated') {
+    return { class: 'additive', rule: 'deprecated', reason: `operation ${label} ${diff.after ? 'deprecated: it still works; callers should move off it' : 'no longer deprecated'}` };
+  }
+  if (head === 'parameters' && typeof second === 'number') {
+    const side = action === 'add' ? after : before;
+    const raw = rest.length === 2 ? (action === 'add' ? diff.after : diff.before) : valueAt(side, path.slice(0, path.length - rest.length + 2));
+    const parameter = resolve(side, raw ?? sourceLocation(side, path.slice(0, path.length - rest.length + 2)).value, []).node;
+    const name = isRecord(parameter) ? `${String(parameter.in)} parameter ${String(parameter.name)}` : 'parameter';
+    if (rest.length === 2) {
+      if (action === 'add') {
+        const required = isRecord(parameter) && parameter.required === true;
+        return required
+          ? { class: 'breaking', rule: 'parameter-added', reason: `required ${name} added to ${name}: calls without it now fail` }
+          : { class: 'additive', rule: 'parameter-added', reason: `optional ${name} added to ${name}: existing calls are unaffected` };
+      }
+      if (action === 'remove') return { class: 'breaking', rule: 'parameter-removed', reason: `${name} removed from ${name}: calls that send it lose its effect` };
+    }
+    if (third === 'required' && rest.length === 3) {
+      return diff.after === true
+        ? { class: 'breaking', rule: 'parameter-became-required', reason: `${name} of ${name} became required: calls without it now fail` }
+        : { class: 'additive', rule: 'parameter-became-optional', reason: `${name} of ${name} became optional: calls may omit it` };
+    }
+    if (third === 'schema') {
+      return classifySchema(diff, rest.slice(3), { flow: 'in', noun: name, reader: 'clients' }, path, before, after);
+    }
+    return undefined;
+  }
+  if (head === 'requestBody') {
+    const site: Site = isCallback
+      ? { flow: 'out', noun: 'callback field', reader: 'callback handlers' }
+      : { flow: 'in', noun: 'request field', reader: 'clients' };
+    if (rest.length === 1) {
+      if (action === 'add') {
+        const required = isRecord(diff.after) && diff.after.required === true;
+        return { class: required ? 'breaking' : 'additive', rule: 'request-body-added', reason: `${name} ${required ? 'now requires a body: calls without one fail' : 'accepts a body (optional)'}` };
+      }
+      if (action === 'remove') return { class: 'breaking', rule: 'request-body-removed', reason: `${name} no longer takes a body: calls that send one lose its effect` };
+    }
+    if (second === 'required' && rest.length === 2) {
+      return diff.after === true
+        ? { class: 'breaking', rule: 'request-body-required', reason: `${name} body became required: calls without one now fail` }
+        : { class: 'additive', rule: 'request-body-optional', reason: `${name} body became optional` };
+    }
+    if (second === 'content' && rest.length === 3) {
+      return action === 'add'
+        ? { class: 'additive', rule: 'media-type-added', reason: `${name} now accepts ${String(third)} bodies` }
+        : { class: 'breaking', rule: 'media-type-removed', reason: `${name} no longer accepts ${String(third)} bodies: calls that send them now fail` };
+    }
+    if (second === 'content' && rest[3] === 'schema') {
+      return classifySchema(diff, rest.slice(4), site, path, before, after);
+    }
+    return undefined;
+  }
+  if (head === 'responses' && second !== undefined) {
+    const status = String(second);
+    if (rest.length === 2) {
+      if (action === 'add') return { class: 'additive', rule: 'status-added', reason: `${name} may now answer ${status}: a new documented outcome; the others are unchanged` };
+      if (action === 'remove') return { class: 'breaking', rule: 'status-removed', reason: `${name} no longer answers ${status}: clients and tests that expect it never get it` };
+    }
+    if (third === 'content' && rest.length === 4) {
+      return action === 'add'
+        ? { class: 'additive', rule: 'media-type-added', reason: `${name} may now answer ${status} as ${String(rest[3])}` }
+        : { class: 'breaking', rule: 'media-type-removed', reason: `${name} no longer answers ${status} as ${String(rest[3])}: clients that parse it get nothing` };
+    }
+    if (third === 'headers' && rest.length === 4) {
+      return action === 'add'
+        ? { class: 'additive', rule: 'header-added', reason: `${name} ${status} answers carry the header ${String(rest[3])}` }
+        : { class: 'breaking', rule: 'header-removed', reason: `${name} ${status} answers no longer carry the header ${String(rest[3])}: clients that read it get nothing` };
+    }
+    if (third === 'content' && rest[4] === 'schema') {
+      return classifySchema(diff, rest.slice(5), { flow: 'out', noun: 'response field', reader: 'clients' }, path, before, after);
+    }
+  }
+  return undefined;
+}
+
+function classify(
+  diff: Diff,
+  path: Segment[],
+  prepared: { before: Prepared; after: Prepared },
+  before: unknown,
+  after: unknown,
+): (Verdict & { operations: string[] }) | undefined {
+  const libraryPath = diff.path as Segment[];
+  // The release's own number: it follows @klingkit/spec's version, which the changesets decide.
+  if (libraryPath[0] === 'info' && libraryPath[1] === 'version') return { ...SKIP, operations: [] };
+  const docs = docsKeyword(path);
+  if (docs) return { ...docsVerdict(docs), operations: [] };
+  const top = path[0];
+  if (top === 'info' || top === 'tags' || top === 'externalDocs' || top === 'openapi') {
+    return { class: 'docs-only', rule: 'docs', reason: `document ${String(top)} changed: no request or answer changes`, operations: [] };
+  }
+  if (top === 'servers') {
+    if (path.length === 2 && diff.action === 'add') return { class: 'additive', rule: 'server-added', reason: `server ${quote(isRecord(diff.after) ? diff.after.url : diff.after)} added`, operations: [] };
+    if (path.length === 2 && diff.action === 'remove') return { class: 'breaking', rule: 'server-removed', reason: `server ${quote(isRecord(diff.before) ? diff.before.url : diff.before)} removed: clients configured with it must move`, operations: [] };
+    return { class: 'breaking', rule: 'server-changed', reason: `server ${String(path[2] ?? '')} changed from ${quote(diff.before)} to ${quote(diff.after)}: clients configured with the old one must move`, operations: [] };
+  }
+  if (top !== 'paths') return undefined;
+
+  const pathKey = String(libraryPath[1]);
+  const pseudo = prepared.after.callbacks.get(pathKey) ?? prepared.before.callbacks.get(pathKey);
+  if (pseudo) {
+    // ['paths', key, 'post', 'responses', '200', 'content', ...] is the callback's requestBody.content.
+    if (libraryPath.length > 3 && libraryPath[3] === 'responses' && libraryPath.length < 6) return undefined;
+    const rest =
+      libraryPath.length <= 3
+        ? []
+        : libraryPath[3] === 'responses'
+          ? ['requestBody', ...libraryPath.slice(5)]
+          : libraryPath.slice(3);
+    const verdict = operationVerdict(diff, rest, `${pseudo.operationId}`, pseudo.operationId, true, before, after, path);
+    return verdict ? { ...verdict, operations: [pseudo.operationId] } : undefined;
+  }
+  const method = String(libraryPath[2] ?? '');
+  if (!HTTP_METHODS.includes(method as (typeof HTTP_METHODS)[number])) return undefined;
+  const side = diff.action === 'add' ? after : before;
+  const operation = valueAt(side, ['paths', pathKey, method]);
+  const operationId =
+    isRecord(operation) && typeof operation.operationId === 'string' ? operation.operationId : `${method.toUpperCase()} ${pathKey}`;
+  const label = `${method.toUpperCase()} ${pathKey} (${operationId})`;
+  const verdict = operationVerdict(diff, path.slice(3), label, operationId, false, before, after, path);
+  return verdict ? { ...verdict, operations: [operationId] } : undefined;
+}
+
+/** Every difference between two bundled OpenAPI 3.x documents, classified. */
+export function diffSpecs(before: unknown, after: unknown): SpecChange[] {
+  const prepared = { before: prepare(before), after: prepare(after) };
+  // The library changes what it is given (it merges allOf in place): give it copies.
+  const { diffs } = apiCompare(structuredClone(prepared.before.doc), structuredClone(prepared.after.doc));
+  const index = { before: indexOperations(before), after: indexOperations(after) };
+
+  const merged = new Map<string, SpecChange>();
+  const put = (change: SpecChange, key: string) => {
+    const existing = merged.get(key);
+    if (!existing) {
+      merged.set(key, { ...change, operations: [...change.operations] });
+      return;
+    }
+    for (const operation of change.operations) if (!existing.operations.includes(operation)) existing.operations.push(operation);
+  };
+
+  const componentDiffs: { diff: Diff; path: Segment[]; pointer: string }[] = [];
+  const skipped: string[] = [];
+  for (const diff of diffs) {
+    const callbacks = diff.action === 'add' ? prepared.after.callbacks : prepared.before.callbacks;
+    const path = realPath(diff.path as Segment[], callbacks);
+    const pointer = pointerFor(diff.action, path, before, after);
+    if (path[0] === 'components') {
+      componentDiffs.push({ diff, path, pointer });
+      continue;
+    }
+    const verdict = classify(diff, path, prepared, before, after) ?? {
+      ...fromLibrary(diff, `${encodePointer(path)}`),
+      operations: [],
+    };
+    if (verdict.rule === 'skip') {
+      skipped.push(pointer);
+      continue;
+    }
+    const change: SpecChange = {
+      pointer,
+      class: verdict.class,
+      rule: verdict.rule,
+      reason: verdict.reason,
+      operations: verdict.operations,
+      library: diff.type,
+    };
+    put(change, `${pointer}|${verdict.rule}|${verdict.class}|${JSON.stringify(diff.before)}|${JSON.stringify(diff.after)}`);
+  }
+
+  // The library also reports each component on its own, without knowing which way its data flows.
+  // Those are already counted where an operation uses them; only a component no operation reaches is
+  // reported from here.
+  const covered = [...merged.values()].map((change) => change.pointer).concat(skipped);
+  for (const { diff, path, pointer } of componentDiffs) {
+    if (covered.some((p) => p === pointer || p.startsWith(`${pointer}/`) || pointer.startsWith(`${p}/`))) continue;
+    const docs = docsKeyword(path);
+    const whole = path.length === 3;
+    const verdict: Verdict = docs
+      ? docsVerdict(docs)
+      : whole && diff.action === 'add'
+        ? { class: 'additive', rule: 'component-added', reason: `component ${String(path[2])} added: the generated types gain a name` }
+        : whole && diff.action === 'remove'
+          ? { class: 'breaking', rule: 'component-removed', reason: `component ${String(path[2])} removed: code that uses its generated type breaks` }
+          : fromLibrary(diff, `component ${String(path[2])} (used by no operation): ${String(path.slice(3).join('.'))}`);
+    put(
+      {
+        pointer,
+        class: verdict.class,
+        rule: verdict.rule,
+        reason: verdict.reason,
+        operations: operationsReaching(diff.action === 'add' ? index.after : index.before, pointer),
+        library: diff.type,
+      },
+      `${pointer}|${verdict.rule}|${verdict.class}|${JSON.stringify(diff.before)}|${JSON.stringify(diff.after)}`,
+    );
+  }
+
+  const changes = [...merged.values(), ...diffExtensions(before, after, index), ...diffSecurity(before, after)];
+  for (const change of changes) change.operations.sort();
+  return changes.sort(
+    (a, b) =>
+      bumpRank(BUMP_FOR_CLASS[b.class]) - bumpRank(BUMP_FOR_CLASS[a.class]) ||
+      a.pointer.localeCompare(b.pointer) ||
+      a.reason.localeCompare(b.reason),
+  );
+}
