@@ -89,7 +89,13 @@ async function main(argv: string[]): Promise<number> {
   const gate = evaluateGate(changes, await readReleasePlan(root), followers);
   const shown = { path: relative(root, baselineFile) || baselineFile, version: versionOf(baseline) };
   if (args.values.json) {
-    console.log(JSON.stringify({ ok: gate.ok, baseline: shown, required: gate.required, packages: gate.packages, changes }, null, 2));
+    console.log(
+      JSON.stringify(
+        { ok: gate.ok, baseline: shown, required: gate.required, packages: gate.packages, changes },
+        null,
+        2,
+      ),
+    );
   } else {
     (gate.ok ? console.log : console.error)(formatReport(changes, gate, shown));
   }

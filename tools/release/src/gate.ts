@@ -83,7 +83,9 @@ export function formatReport(
 ): string {
   const lines: string[] = [];
   if (changes.length === 0) {
-    lines.push(`spec:diff: the bundled spec equals the last released one (${baseline.path}, ${baseline.version}).`);
+    lines.push(
+      `spec:diff: the bundled spec equals the last released one (${baseline.path}, ${baseline.version}).`,
+    );
   } else {
     lines.push(
       `spec:diff: ${changes.length} change(s) since the last release (${baseline.path}, ${baseline.version}):`,
@@ -98,10 +100,17 @@ export function formatReport(
   for (const p of gate.packages) {
     const from = p.changesets.length ? ` from .changeset/${p.changesets.join('.md, .changeset/')}.md` : '';
     const mark = p.enough ? 'ok' : `needs ${gate.required}`;
-    lines.push(`  ${p.name.padEnd(width)}  ${p.bump.padEnd(5)}  ${p.version} -> ${p.newVersion}${from}  [${mark}]`);
+    lines.push(
+      `  ${p.name.padEnd(width)}  ${p.bump.padEnd(5)}  ${p.version} -> ${p.newVersion}${from}  [${mark}]`,
+    );
   }
   if (gate.ok) {
-    lines.push('', changes.length === 0 ? 'OK: nothing to release for the spec.' : 'OK: the pending changesets cover every change.');
+    lines.push(
+      '',
+      changes.length === 0
+        ? 'OK: nothing to release for the spec.'
+        : 'OK: the pending changesets cover every change.',
+    );
     return lines.join('\n');
   }
   const short = gate.packages.filter((p) => !p.enough);

@@ -26,7 +26,12 @@ interface KlingExtensions {
 }
 
 export function collectExtensions(doc: unknown): KlingExtensions {
-  const found: KlingExtensions = { rules: new Map(), checks: new Map(), images: new Map(), errorCodes: new Map() };
+  const found: KlingExtensions = {
+    rules: new Map(),
+    checks: new Map(),
+    images: new Map(),
+    errorCodes: new Map(),
+  };
   const stack: { node: unknown; at: Segment[] }[] = [{ node: doc, at: [] }];
   while (stack.length > 0) {
     const { node, at } = stack.pop() as { node: unknown; at: Segment[] };
@@ -42,7 +47,11 @@ export function collectExtensions(doc: unknown): KlingExtensions {
       node.allOf.forEach((entry, index) => {
         if (!isRecord(entry) || !isRecord(entry['x-kling-rule'])) return;
         const id = String(entry['x-kling-rule'].id);
-        found.rules.set(`${owner}|${id}`, { pointer: encodePointer([...at, 'allOf', index]), owner, value: entry });
+        found.rules.set(`${owner}|${id}`, {
+          pointer: encodePointer([...at, 'allOf', index]),
+          owner,
+          value: entry,
+        });
       });
     }
     if (Array.isArray(node['x-kling-checks'])) {

@@ -43,7 +43,9 @@ async function attw(tarball: string, exportsField: unknown): Promise<string[]> {
   const args = [tarball, '--profile', 'esm-only', '--format', 'ascii'];
   if (exclude.length > 0) args.push('--exclude-entrypoints', ...exclude);
   try {
-    await run(process.execPath, [attwBin(), ...args], { env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' } });
+    await run(process.execPath, [attwBin(), ...args], {
+      env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
+    });
     return [];
   } catch (error) {
     const failed = error as { stdout?: string; stderr?: string; message: string };
@@ -54,7 +56,9 @@ async function attw(tarball: string, exportsField: unknown): Promise<string[]> {
 /** The workspace's public packages (private ones are never versioned or published). */
 export async function publicPackages(root: string) {
   const { packages } = await getPackages(root);
-  return packages.filter((pkg) => !pkg.packageJson.private).sort((a, b) => a.packageJson.name.localeCompare(b.packageJson.name));
+  return packages
+    .filter((pkg) => !pkg.packageJson.private)
+    .sort((a, b) => a.packageJson.name.localeCompare(b.packageJson.name));
 }
 
 /**
@@ -77,14 +81,24 @@ export async function packAll(
     if (options.checks !== false) {
       const bytes = readFileSync(file);
       const result = await publint({
-        pack: { tarball: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer },
+        pack: {
+          tarball: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
+        },
         level: 'suggestion',
         strict: true,
       });
-      problems.push(...result.messages.map((message) => `publint: ${formatMessage(message, result.pkg) ?? message.code}`));
+      problems.push(
+        ...result.messages.map((message) => `publint: ${formatMessage(message, result.pkg) ?? message.code}`),
+      );
       problems.push(...(await attw(file, (pkg.packageJson as { exports?: unknown }).exports)));
     }
-    packed.push({ name: pkg.packageJson.name, version: pkg.packageJson.version, dir: pkg.dir, tarball: file, problems });
+    packed.push({
+      name: pkg.packageJson.name,
+      version: pkg.packageJson.version,
+      dir: pkg.dir,
+      tarball: file,
+      problems,
+    });
   }
   return packed;
 }

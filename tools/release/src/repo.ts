@@ -55,6 +55,9 @@ export async function specFollowers(root: string): Promise<{ spec: Follower; fol
     version: pkg.packageJson.version,
     dir: pkg.dir,
   });
-  const followers = [spec, ...packages.filter((pkg) => pkg !== spec && !pkg.packageJson.private && dependsOnSpec(pkg))];
+  const followers = [
+    spec,
+    ...packages.filter((pkg) => pkg !== spec && !pkg.packageJson.private && dependsOnSpec(pkg)),
+  ];
   return { spec: toFollower(spec), followers: followers.map(toFollower) };
 }

@@ -49,7 +49,8 @@ function alternatives(doc: unknown, requirements: unknown): { alt: Alternative; 
       const scopes = (requirement as Record<string, unknown>)[name];
       alt.set(signature(doc, name), Array.isArray(scopes) ? scopes.map(String) : []);
     }
-    const label = names.length === 0 ? 'no credentials' : names.map((name) => describe(doc, name)).join(' + ');
+    const label =
+      names.length === 0 ? 'no credentials' : names.map((name) => describe(doc, name)).join(' + ');
     return { alt, label };
   });
 }
@@ -79,7 +80,8 @@ export function diffSecurity(before: unknown, after: unknown): SpecChange[] {
   const afterOps = new Map(indexOperations(after).map((entry) => [entry.pointer, entry]));
   const used = new Set<string>();
   const use = (requirements: unknown) => {
-    if (Array.isArray(requirements)) for (const r of requirements) if (isRecord(r)) for (const n of Object.keys(r)) used.add(n);
+    if (Array.isArray(requirements))
+      for (const r of requirements) if (isRecord(r)) for (const n of Object.keys(r)) used.add(n);
   };
   use(rootOf(before));
   use(rootOf(after));
@@ -129,11 +131,12 @@ export function diffSecurity(before: unknown, after: unknown): SpecChange[] {
       pointer: encodePointer(['components', 'securitySchemes', name]),
       class: 'docs-only',
       rule: 'security-scheme-docs',
-      reason: a && b
-        ? used.has(name)
-          ? `security scheme ${name} described differently (description or bearerFormat): the credentials it takes are the same`
-          : `security scheme ${name} changed, but no operation requires it: no request changes`
-        : `security scheme ${name} ${a ? 'removed' : 'added'} without any operation requiring it: no request changes`,
+      reason:
+        a && b
+          ? used.has(name)
+            ? `security scheme ${name} described differently (description or bearerFormat): the credentials it takes are the same`
+            : `security scheme ${name} changed, but no operation requires it: no request changes`
+          : `security scheme ${name} ${a ? 'removed' : 'added'} without any operation requiring it: no request changes`,
     });
   }
   for (const change of changes.values()) change.operations.sort();

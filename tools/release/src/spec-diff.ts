@@ -12,14 +12,7 @@
  */
 import { apiCompare, type Diff } from 'api-smart-diff';
 import { BUMP_FOR_CLASS, bumpRank, type ChangeClass, type SpecChange } from './change.js';
-import {
-  encodePointer,
-  isRecord,
-  resolve,
-  type Segment,
-  sourceLocation,
-  valueAt,
-} from './json-pointer.js';
+import { encodePointer, isRecord, resolve, type Segment, sourceLocation, valueAt } from './json-pointer.js';
 import { diffExtensions, withoutExtensions } from './kling-extensions.js';
 import { HTTP_METHODS, indexOperations, operationsReaching } from './operations.js';
 import { diffSecurity, withoutSecurity } from './security.js';
@@ -52,9 +45,31 @@ interface Prepared {
   callbacks: Map<string, PseudoCallback>;
 }
 
-const DOC_KEYWORDS = new Set(['description', 'summary', 'title', 'examples', 'example', 'externalDocs', '$comment']);
-const UPPER = new Set(['maximum', 'exclusiveMaximum', 'maxLength', 'maxItems', 'maxProperties', 'maxContains']);
-const LOWER = new Set(['minimum', 'exclusiveMinimum', 'minLength', 'minItems', 'minProperties', 'minContains']);
+const DOC_KEYWORDS = new Set([
+  'description',
+  'summary',
+  'title',
+  'examples',
+  'example',
+  'externalDocs',
+  '$comment',
+]);
+const UPPER = new Set([
+  'maximum',
+  'exclusiveMaximum',
+  'maxLength',
+  'maxItems',
+  'maxProperties',
+  'maxContains',
+]);
+const LOWER = new Set([
+  'minimum',
+  'exclusiveMinimum',
+  'minLength',
+  'minItems',
+  'minProperties',
+  'minContains',
+]);
 const CONSTRAINTS = new Set([
   'pattern',
   'format',
@@ -104,7 +119,9 @@ function prepare(doc: unknown): Prepared {
             if (!isRecord(callbackOperation)) continue;
             const body = resolve(copy, callbackOperation.requestBody, []).node;
             const key = `/__callbacks__${path}/${method}/${name}/${index}/${callbackMethod}`;
-            const operationId = String(callbackOperation.operationId ?? `${name} callback of ${method} ${path}`);
+            const operationId = String(
+              callbackOperation.operationId ?? `${name} callback of ${method} ${path}`,
+            );
             paths[key] = {
               post: {
                 operationId,
@@ -138,25 +155,29 @@ function realPath(path: readonly Segment[], callbacks: Map<string, PseudoCallbac
   return [...pseudo.prefix, ...path.slice(5)];
 }
 
-/** Where the changed value is written: the after document for additions, the before one otherwise. */
+/**
+ * Where the change is written. A member added or removed whole (a property, a status, an operation) is
+ * reported under its parent in the document that has the parent, the current one first: for a removal
+ * that is where it is now missing. Array members keep the before document's index (the library's paths
+ * index arrays as they were). Anything else is reported where its value is written: the current
+ * document for additions and replacements, the released one for removals.
+ */
 function pointerFor(action: string, path: Segment[], before: unknown, after: unknown): string {
   let segments = path;
   const last = segments[segments.length - 1];
   const keyword = segments[segments.length - 2];
   const stripped = typeof last === 'number' && SET_KEYWORDS.has(String(keyword));
   if (stripped) segments = segments.slice(0, -1);
+  const member = segments[segments.length - 1] as Segment;
   if ((action === 'add' || action === 'remove') && !stripped) {
-    // Something added or removed whole is reported where it is listed (the operation's `responses/413`),
-    // not where a reference to it leads (`/components/responses/PayloadTooLarge`). The parent exists on
-    // both sides (the library pairs parents before their children); its path indices are the before
-    // document's.
-    const parent = sourceLocation(before, segments.slice(0, -1));
-    if (parent.consumed === segments.length - 1) {
-      return encodePointer([...parent.pointer, segments[segments.length - 1] as Segment]);
+    const sides = typeof member === 'number' ? [before, after] : [after, before];
+    for (const doc of sides) {
+      const parent = sourceLocation(doc, segments.slice(0, -1));
+      if (parent.consumed === segments.length - 1) return encodePointer([...parent.pointer, member]);
     }
   }
-  const first = action === 'add' ? after : before;
-  const second = action === 'add' ? before : after;
+  const first = action === 'remove' ? before : after;
+  const second = action === 'remove' ? after : before;
   let location = sourceLocation(first, segments);
   if (location.consumed < segments.length) {
     const other = sourceLocation(second, segments);
@@ -201,7 +222,9 @@ function docsVerdict(keyword: string): Verdict {
 }
 
 function typeSet(value: unknown): Set<string> {
-  const types = new Set(Array.isArray(value) ? value.map(String) : value === undefined ? [] : [String(value)]);
+  const types = new Set(
+    Array.isArray(value) ? value.map(String) : value === undefined ? [] : [String(value)],
+  );
   return types;
 }
 
@@ -284,7 +307,8 @@ function classifySchema(
     const has = (schema: unknown, name: string) =>
       isRecord(schema) && isRecord(schema.properties) && name in schema.properties;
     const subjects = (list: string[]) =>
-      list.map((name) => `${site.noun} ${fieldLabel([...objectPath, 'properties', name])}`).join(', ');
+      `${site.noun}${list.length > 1 ? 's' : ''} ${list.map((name) => fieldLabel([...objectPath, 'properties', name])).join(', ')}`;
+    const be = (list: string[], one: string, many: string) => (list.length > 1 ? many : one);
     if (action === 'add') {
       // A field added together with its required mark is reported once, as a required field added.
       const existing = names(diff.after).filter((name) => has(beforeObject, name));
@@ -293,8 +317,8 @@ function classifySchema(
         class: isIn ? 'breaking' : 'additive',
         rule: 'field-became-required',
         reason: isIn
-          ? `${subjects(existing)} became required: requests that omit it now fail`
-          : `${subjects(existing)} is now always present: ${site.reader} may rely on it`,
+          ? `${subjects(existing)} became required: requests that omit ${be(existing, 'it', 'them')} now fail`
+          : `${subjects(existing)} ${be(existing, 'is', 'are')} now always present: ${site.reader} may rely on ${be(existing, 'it', 'them')}`,
       };
     }
     if (action === 'remove') {
@@ -304,8 +328,8 @@ function classifySchema(
         class: isIn ? 'additive' : 'breaking',
         rule: 'field-became-optional',
         reason: isIn
-          ? `${subjects(remaining)} became optional: requests may now omit it`
-          : `${subjects(remaining)} may now be absent: ${site.reader} that read it must handle its absence`,
+          ? `${subjects(remaining)} became optional: requests may now omit ${be(remaining, 'it', 'them')}`
+          : `${subjects(remaining)} may now be absent: ${site.reader} that read ${be(remaining, 'it', 'them')} must handle ${be(remaining, 'its', 'their')} absence`,
       };
     }
   }
@@ -351,10 +375,16 @@ function classifySchema(
 
   if (last === 'type' || (parentKey === 'type' && typeof last === 'number')) {
     const depth = last === 'type' ? 1 : 2;
-    const was = typeSet(isRecord(schemaAt(before, depth)) ? (schemaAt(before, depth) as { type?: unknown }).type : undefined);
-    const now = typeSet(isRecord(schemaAt(after, depth)) ? (schemaAt(after, depth) as { type?: unknown }).type : undefined);
+    const was = typeSet(
+      isRecord(schemaAt(before, depth)) ? (schemaAt(before, depth) as { type?: unknown }).type : undefined,
+    );
+    const now = typeSet(
+      isRecord(schemaAt(after, depth)) ? (schemaAt(after, depth) as { type?: unknown }).type : undefined,
+    );
     const show = (types: Set<string>) => (types.size ? [...types].join(' | ') : 'any type');
     const a = (types: Set<string>) => `${/^[aeiou]/.test(show(types)) ? 'an' : 'a'} ${show(types)}`;
+    // The library also reports `type` when a schema is rewritten around an unchanged type.
+    if (show(was) === show(now)) return SKIP;
     const compatible = isIn ? typesWithin(was, now) : typesWithin(now, was);
     return {
       class: compatible ? 'additive' : 'breaking',
@@ -398,7 +428,11 @@ function classifySchema(
 
   if (last === 'default') {
     if (!isIn) {
-      return { class: 'docs-only', rule: 'default-changed', reason: `${subject} default changed: answers carry values, not defaults` };
+      return {
+        class: 'docs-only',
+        rule: 'default-changed',
+        reason: `${subject} default changed: answers carry values, not defaults`,
+      };
     }
     const reason =
       action === 'add'
@@ -478,7 +512,12 @@ function classifySchema(
 /** A change another one already reports (a required mark that comes with its new field). */
 const SKIP: Verdict = { class: 'docs-only', rule: 'skip', reason: '' };
 
-const PAST: Record<string, string> = { add: 'added', remove: 'removed', replace: 'replaced', rename: 'renamed' };
+const PAST: Record<string, string> = {
+  add: 'added',
+  remove: 'removed',
+  replace: 'replaced',
+  rename: 'renamed',
+};
 
 function fromLibrary(diff: Diff, what: string): Verdict {
   const map: Record<string, ChangeClass> = {
@@ -515,11 +554,29 @@ function operationVerdict(
   if (rest.length === 0) {
     if (isCallback) {
       return action === 'add'
-        ? { class: 'additive', rule: 'callback-added', reason: `callback ${label} added: handlers that do not expect it can ignore it` }
-        : { class: 'breaking', rule: 'callback-removed', reason: `callback ${label} removed: handlers waiting for it never hear` };
+        ? {
+            class: 'additive',
+            rule: 'callback-added',
+            reason: `callback ${label} added: handlers that do not expect it can ignore it`,
+          }
+        : {
+            class: 'breaking',
+            rule: 'callback-removed',
+            reason: `callback ${label} removed: handlers waiting for it never hear`,
+          };
     }
-    if (action === 'add') return { class: 'additive', rule: 'operation-added', reason: `operation ${label} added: existing calls are unaffected` };
-    if (action === 'remove') return { class: 'breaking', rule: 'operation-removed', reason: `operation ${label} removed: calls to it now fail` };
+    if (action === 'add')
+      return {
+        class: 'additive',
+        rule: 'operation-added',
+        reason: `operation ${label} added: existing calls are unaffected`,
+      };
+    if (action === 'remove')
+      return {
+        class: 'breaking',
+        rule: 'operation-removed',
+        reason: `operation ${label} removed: calls to it now fail`,
+      };
   }
   const [head, second, third] = rest;
   if (head === 'operationId') {
@@ -530,29 +587,70 @@ function operationVerdict(
     };
   }
   if (head === 'deprecated') {
-    return { class: 'additive', rule: 'deprecated', reason: `operation ${label} ${diff.after ? 'deprecated: it still works; callers should move off it' : 'no longer deprecated'}` };
+    return {
+      class: 'additive',
+      rule: 'deprecated',
+      reason: `operation ${label} ${diff.after ? 'deprecated: it still works; callers should move off it' : 'no longer deprecated'}`,
+    };
   }
   if (head === 'parameters' && typeof second === 'number') {
-    const side = action === 'add' ? after : before;
-    const raw = rest.length === 2 ? (action === 'add' ? diff.after : diff.before) : valueAt(side, path.slice(0, path.length - rest.length + 2));
-    const parameter = resolve(side, raw ?? sourceLocation(side, path.slice(0, path.length - rest.length + 2)).value, []).node;
-    const name = isRecord(parameter) ? `${String(parameter.in)} parameter ${String(parameter.name)}` : 'parameter';
+    // A parameter added or removed whole comes with its value; deeper changes are inside one both
+    // sides have, and the library's index is the before document's.
+    const whole = rest.length === 2;
+    const side = whole && action === 'add' ? after : before;
+    const raw = whole
+      ? action === 'add'
+        ? diff.after
+        : diff.before
+      : valueAt(before, path.slice(0, path.length - rest.length + 2));
+    const parameter = resolve(side, raw, []).node;
+    const param = isRecord(parameter)
+      ? `${String(parameter.in)} parameter ${String(parameter.name)}`
+      : 'parameter';
     if (rest.length === 2) {
       if (action === 'add') {
         const required = isRecord(parameter) && parameter.required === true;
         return required
-          ? { class: 'breaking', rule: 'parameter-added', reason: `required ${name} added to ${name}: calls without it now fail` }
-          : { class: 'additive', rule: 'parameter-added', reason: `optional ${name} added to ${name}: existing calls are unaffected` };
+          ? {
+              class: 'breaking',
+              rule: 'parameter-added',
+              reason: `required ${param} added to ${name}: calls without it now fail`,
+            }
+          : {
+              class: 'additive',
+              rule: 'parameter-added',
+              reason: `optional ${param} added to ${name}: existing calls are unaffected`,
+            };
       }
-      if (action === 'remove') return { class: 'breaking', rule: 'parameter-removed', reason: `${name} removed from ${name}: calls that send it lose its effect` };
+      if (action === 'remove')
+        return {
+          class: 'breaking',
+          rule: 'parameter-removed',
+          reason: `${param} removed from ${name}: calls that send it lose its effect`,
+        };
     }
     if (third === 'required' && rest.length === 3) {
       return diff.after === true
-        ? { class: 'breaking', rule: 'parameter-became-required', reason: `${name} of ${name} became required: calls without it now fail` }
-        : { class: 'additive', rule: 'parameter-became-optional', reason: `${name} of ${name} became optional: calls may omit it` };
+        ? {
+            class: 'breaking',
+            rule: 'parameter-became-required',
+            reason: `${param} of ${name} became required: calls without it now fail`,
+          }
+        : {
+            class: 'additive',
+            rule: 'parameter-became-optional',
+            reason: `${param} of ${name} became optional: calls may omit it`,
+          };
     }
     if (third === 'schema') {
-      return classifySchema(diff, rest.slice(3), { flow: 'in', noun: name, reader: 'clients' }, path, before, after);
+      return classifySchema(
+        diff,
+        rest.slice(3),
+        { flow: 'in', noun: param, reader: 'clients' },
+        path,
+        before,
+        after,
+      );
     }
     return undefined;
   }
@@ -563,19 +661,40 @@ function operationVerdict(
     if (rest.length === 1) {
       if (action === 'add') {
         const required = isRecord(diff.after) && diff.after.required === true;
-        return { class: required ? 'breaking' : 'additive', rule: 'request-body-added', reason: `${name} ${required ? 'now requires a body: calls without one fail' : 'accepts a body (optional)'}` };
+        return {
+          class: required ? 'breaking' : 'additive',
+          rule: 'request-body-added',
+          reason: `${name} ${required ? 'now requires a body: calls without one fail' : 'accepts a body (optional)'}`,
+        };
       }
-      if (action === 'remove') return { class: 'breaking', rule: 'request-body-removed', reason: `${name} no longer takes a body: calls that send one lose its effect` };
+      if (action === 'remove')
+        return {
+          class: 'breaking',
+          rule: 'request-body-removed',
+          reason: `${name} no longer takes a body: calls that send one lose its effect`,
+        };
     }
     if (second === 'required' && rest.length === 2) {
       return diff.after === true
-        ? { class: 'breaking', rule: 'request-body-required', reason: `${name} body became required: calls without one now fail` }
+        ? {
+            class: 'breaking',
+            rule: 'request-body-required',
+            reason: `${name} body became required: calls without one now fail`,
+          }
         : { class: 'additive', rule: 'request-body-optional', reason: `${name} body became optional` };
     }
     if (second === 'content' && rest.length === 3) {
       return action === 'add'
-        ? { class: 'additive', rule: 'media-type-added', reason: `${name} now accepts ${String(third)} bodies` }
-        : { class: 'breaking', rule: 'media-type-removed', reason: `${name} no longer accepts ${String(third)} bodies: calls that send them now fail` };
+        ? {
+            class: 'additive',
+            rule: 'media-type-added',
+            reason: `${name} now accepts ${String(third)} bodies`,
+          }
+        : {
+            class: 'breaking',
+            rule: 'media-type-removed',
+            reason: `${name} no longer accepts ${String(third)} bodies: calls that send them now fail`,
+          };
     }
     if (second === 'content' && rest[3] === 'schema') {
       return classifySchema(diff, rest.slice(4), site, path, before, after);
@@ -585,21 +704,54 @@ function operationVerdict(
   if (head === 'responses' && second !== undefined) {
     const status = String(second);
     if (rest.length === 2) {
-      if (action === 'add') return { class: 'additive', rule: 'status-added', reason: `${name} may now answer ${status}: a new documented outcome; the others are unchanged` };
-      if (action === 'remove') return { class: 'breaking', rule: 'status-removed', reason: `${name} no longer answers ${status}: clients and tests that expect it never get it` };
+      if (action === 'add')
+        return {
+          class: 'additive',
+          rule: 'status-added',
+          reason: `${name} may now answer ${status}: a new documented outcome; the others are unchanged`,
+        };
+      if (action === 'remove')
+        return {
+          class: 'breaking',
+          rule: 'status-removed',
+          reason: `${name} no longer answers ${status}: clients and tests that expect it never get it`,
+        };
     }
     if (third === 'content' && rest.length === 4) {
       return action === 'add'
-        ? { class: 'additive', rule: 'media-type-added', reason: `${name} may now answer ${status} as ${String(rest[3])}` }
-        : { class: 'breaking', rule: 'media-type-removed', reason: `${name} no longer answers ${status} as ${String(rest[3])}: clients that parse it get nothing` };
+        ? {
+            class: 'additive',
+            rule: 'media-type-added',
+            reason: `${name} may now answer ${status} as ${String(rest[3])}`,
+          }
+        : {
+            class: 'breaking',
+            rule: 'media-type-removed',
+            reason: `${name} no longer answers ${status} as ${String(rest[3])}: clients that parse it get nothing`,
+          };
     }
     if (third === 'headers' && rest.length === 4) {
       return action === 'add'
-        ? { class: 'additive', rule: 'header-added', reason: `${name} ${status} answers carry the header ${String(rest[3])}` }
-        : { class: 'breaking', rule: 'header-removed', reason: `${name} ${status} answers no longer carry the header ${String(rest[3])}: clients that read it get nothing` };
+        ? {
+            class: 'additive',
+            rule: 'header-added',
+            reason: `${name} ${status} answers carry the header ${String(rest[3])}`,
+          }
+        : {
+            class: 'breaking',
+            rule: 'header-removed',
+            reason: `${name} ${status} answers no longer carry the header ${String(rest[3])}: clients that read it get nothing`,
+          };
     }
     if (third === 'content' && rest[4] === 'schema') {
-      return classifySchema(diff, rest.slice(5), { flow: 'out', noun: 'response field', reader: 'clients' }, path, before, after);
+      return classifySchema(
+        diff,
+        rest.slice(5),
+        { flow: 'out', noun: 'response field', reader: 'clients' },
+        path,
+        before,
+        after,
+      );
     }
   }
   return undefined;
@@ -619,12 +771,34 @@ function classify(
   if (docs) return { ...docsVerdict(docs), operations: [] };
   const top = path[0];
   if (top === 'info' || top === 'tags' || top === 'externalDocs' || top === 'openapi') {
-    return { class: 'docs-only', rule: 'docs', reason: `document ${String(top)} changed: no request or answer changes`, operations: [] };
+    return {
+      class: 'docs-only',
+      rule: 'docs',
+      reason: `document ${String(top)} changed: no request or answer changes`,
+      operations: [],
+    };
   }
   if (top === 'servers') {
-    if (path.length === 2 && diff.action === 'add') return { class: 'additive', rule: 'server-added', reason: `server ${quote(isRecord(diff.after) ? diff.after.url : diff.after)} added`, operations: [] };
-    if (path.length === 2 && diff.action === 'remove') return { class: 'breaking', rule: 'server-removed', reason: `server ${quote(isRecord(diff.before) ? diff.before.url : diff.before)} removed: clients configured with it must move`, operations: [] };
-    return { class: 'breaking', rule: 'server-changed', reason: `server ${String(path[2] ?? '')} changed from ${quote(diff.before)} to ${quote(diff.after)}: clients configured with the old one must move`, operations: [] };
+    if (path.length === 2 && diff.action === 'add')
+      return {
+        class: 'additive',
+        rule: 'server-added',
+        reason: `server ${quote(isRecord(diff.after) ? diff.after.url : diff.after)} added`,
+        operations: [],
+      };
+    if (path.length === 2 && diff.action === 'remove')
+      return {
+        class: 'breaking',
+        rule: 'server-removed',
+        reason: `server ${quote(isRecord(diff.before) ? diff.before.url : diff.before)} removed: clients configured with it must move`,
+        operations: [],
+      };
+    return {
+      class: 'breaking',
+      rule: 'server-changed',
+      reason: `server ${String(path[2] ?? '')} changed from ${quote(diff.before)} to ${quote(diff.after)}: clients configured with the old one must move`,
+      operations: [],
+    };
   }
   if (top !== 'paths') return undefined;
 
@@ -639,7 +813,16 @@ function classify(
         : libraryPath[3] === 'responses'
           ? ['requestBody', ...libraryPath.slice(5)]
           : libraryPath.slice(3);
-    const verdict = operationVerdict(diff, rest, `${pseudo.operationId}`, pseudo.operationId, true, before, after, path);
+    const verdict = operationVerdict(
+      diff,
+      rest,
+      `${pseudo.operationId}`,
+      pseudo.operationId,
+      true,
+      before,
+      after,
+      path,
+    );
     return verdict ? { ...verdict, operations: [pseudo.operationId] } : undefined;
   }
   const method = String(libraryPath[2] ?? '');
@@ -647,7 +830,9 @@ function classify(
   const side = diff.action === 'add' ? after : before;
   const operation = valueAt(side, ['paths', pathKey, method]);
   const operationId =
-    isRecord(operation) && typeof operation.operationId === 'string' ? operation.operationId : `${method.toUpperCase()} ${pathKey}`;
+    isRecord(operation) && typeof operation.operationId === 'string'
+      ? operation.operationId
+      : `${method.toUpperCase()} ${pathKey}`;
   const label = `${method.toUpperCase()} ${pathKey} (${operationId})`;
   const verdict = operationVerdict(diff, path.slice(3), label, operationId, false, before, after, path);
   return verdict ? { ...verdict, operations: [operationId] } : undefined;
@@ -667,11 +852,11 @@ export function diffSpecs(before: unknown, after: unknown): SpecChange[] {
       merged.set(key, { ...change, operations: [...change.operations] });
       return;
     }
-    for (const operation of change.operations) if (!existing.operations.includes(operation)) existing.operations.push(operation);
+    for (const operation of change.operations)
+      if (!existing.operations.includes(operation)) existing.operations.push(operation);
   };
 
   const componentDiffs: { diff: Diff; path: Segment[]; pointer: string }[] = [];
-  const skipped: string[] = [];
   for (const diff of diffs) {
     const callbacks = diff.action === 'add' ? prepared.after.callbacks : prepared.before.callbacks;
     const path = realPath(diff.path as Segment[], callbacks);
@@ -684,10 +869,7 @@ export function diffSpecs(before: unknown, after: unknown): SpecChange[] {
       ...fromLibrary(diff, `${encodePointer(path)}`),
       operations: [],
     };
-    if (verdict.rule === 'skip') {
-      skipped.push(pointer);
-      continue;
-    }
+    if (verdict.rule === 'skip') continue;
     const change: SpecChange = {
       pointer,
       class: verdict.class,
@@ -696,38 +878,59 @@ export function diffSpecs(before: unknown, after: unknown): SpecChange[] {
       operations: verdict.operations,
       library: diff.type,
     };
-    put(change, `${pointer}|${verdict.rule}|${verdict.class}|${JSON.stringify(diff.before)}|${JSON.stringify(diff.after)}`);
+    put(
+      change,
+      `${pointer}|${verdict.rule}|${verdict.class}|${JSON.stringify(diff.before)}|${JSON.stringify(diff.after)}`,
+    );
   }
 
   // The library also reports each component on its own, without knowing which way its data flows.
-  // Those are already counted where an operation uses them; only a component no operation reaches is
-  // reported from here.
-  const covered = [...merged.values()].map((change) => change.pointer).concat(skipped);
+  // What an operation (or its callbacks) reaches is counted where the operation uses it; only a
+  // component no operation reaches, on either side, is reported from here.
   for (const { diff, path, pointer } of componentDiffs) {
-    if (covered.some((p) => p === pointer || p.startsWith(`${pointer}/`) || pointer.startsWith(`${p}/`))) continue;
+    if (
+      operationsReaching(index.before, pointer).length + operationsReaching(index.after, pointer).length >
+      0
+    )
+      continue;
     const docs = docsKeyword(path);
     const whole = path.length === 3;
     const verdict: Verdict = docs
       ? docsVerdict(docs)
       : whole && diff.action === 'add'
-        ? { class: 'additive', rule: 'component-added', reason: `component ${String(path[2])} added: the generated types gain a name` }
+        ? {
+            class: 'additive',
+            rule: 'component-added',
+            reason: `component ${String(path[2])} added: the generated types gain a name`,
+          }
         : whole && diff.action === 'remove'
-          ? { class: 'breaking', rule: 'component-removed', reason: `component ${String(path[2])} removed: code that uses its generated type breaks` }
-          : fromLibrary(diff, `component ${String(path[2])} (used by no operation): ${String(path.slice(3).join('.'))}`);
+          ? {
+              class: 'breaking',
+              rule: 'component-removed',
+              reason: `component ${String(path[2])} removed: code that uses its generated type breaks`,
+            }
+          : fromLibrary(
+              diff,
+              `component ${String(path[2])} (used by no operation): ${String(path.slice(3).join('.'))}`,
+            );
     put(
       {
         pointer,
         class: verdict.class,
         rule: verdict.rule,
         reason: verdict.reason,
-        operations: operationsReaching(diff.action === 'add' ? index.after : index.before, pointer),
+        operations: [],
         library: diff.type,
       },
       `${pointer}|${verdict.rule}|${verdict.class}|${JSON.stringify(diff.before)}|${JSON.stringify(diff.after)}`,
     );
   }
 
-  const changes = [...merged.values(), ...diffExtensions(before, after, index), ...diffSecurity(before, after)];
+  const changes = [
+    ...merged.values(),
+    ...diffExtensions(before, after, index),
+    ...diffSecurity(before, after),
+  ];
   for (const change of changes) change.operations.sort();
   return changes.sort(
     (a, b) =>
