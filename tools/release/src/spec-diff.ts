@@ -53,6 +53,23 @@ const DOC_KEYWORDS = new Set([
   'example',
   'externalDocs',
   '$comment',
+  'tags',
+]);
+/** Keywords whose children are names an author chose, not keywords (a header may be called `x-rate`). */
+const NAMED_CHILDREN = new Set([
+  'properties',
+  'patternProperties',
+  '$defs',
+  'headers',
+  'schemas',
+  'parameters',
+  'responses',
+  'requestBodies',
+  'callbacks',
+  'securitySchemes',
+  'links',
+  'content',
+  'paths',
 ]);
 const UPPER = new Set([
   'maximum',
@@ -122,12 +139,21 @@ function prepare(doc: unknown): Prepared {
             const operationId = String(
               callbackOperation.operationId ?? `${name} callback of ${method} ${path}`,
             );
+            // Its own words (summary, description) come along, so a change of them is seen too.
+            const {
+              requestBody: _body,
+              responses: _answers,
+              security: _security,
+              ...own
+            } = callbackOperation;
             paths[key] = {
               post: {
+                ...own,
                 operationId,
                 responses: {
                   '200': {
-                    description: 'the callback request, as the consumer receives it',
+                    description:
+                      isRecord(body) && typeof body.description === 'string' ? body.description : '',
                     content: isRecord(body) && isRecord(body.content) ? body.content : {},
                   },
                 },
@@ -152,7 +178,9 @@ function realPath(path: readonly Segment[], callbacks: Map<string, PseudoCallbac
   const pseudo = path[0] === 'paths' ? callbacks.get(String(path[1])) : undefined;
   if (!pseudo) return [...path];
   // ['paths', key, 'post', 'responses', '200', 'content', ...] -> [...prefix, 'content', ...]
-  return [...pseudo.prefix, ...path.slice(5)];
+  if (path[3] === 'responses') return [...pseudo.prefix, ...path.slice(5)];
+  // ['paths', key, 'post', 'description'] -> the callback operation's own description
+  return [...pseudo.prefix.slice(0, -1), ...path.slice(3)];
 }
 
 /**
@@ -208,9 +236,18 @@ function docsKeyword(path: readonly Segment[]): string | undefined {
   return path.find(
     (segment, i): segment is string =>
       typeof segment === 'string' &&
-      path[i - 1] !== 'properties' &&
+      !NAMED_CHILDREN.has(String(path[i - 1])) &&
       (DOC_KEYWORDS.has(segment) || segment.startsWith('x-')),
   ) as string | undefined;
+}
+
+/**
+ * A documentation change is reported once per documented thing: the path up to its docs keyword (and the
+ * example's name, for named examples), however deep inside an example value the difference lies.
+ */
+function docsPath(path: readonly Segment[], keyword: string): Segment[] {
+  const at = path.findIndex((segment, i) => segment === keyword && !NAMED_CHILDREN.has(String(path[i - 1])));
+  return path.slice(0, keyword === 'examples' ? at + 2 : at + 1);
 }
 
 function docsVerdict(keyword: string): Verdict {
@@ -722,25 +759,31 @@ function operationVerdict(
         ? {
             class: 'additive',
             rule: 'media-type-added',
-            reason: `${name} may now answer ${status} as ${String(rest[3])}`,
+            reason: `answers may now come as ${String(rest[3])}: clients that parse only the others must handle it`,
           }
         : {
             class: 'breaking',
             rule: 'media-type-removed',
-            reason: `${name} no longer answers ${status} as ${String(rest[3])}: clients that parse it get nothing`,
+            reason: `answers no longer come as ${String(rest[3])}: clients that parse it get nothing`,
           };
     }
-    if (third === 'headers' && rest.length === 4) {
+    if (third === 'headers' && (rest.length === 4 || rest.length === 3) && action !== 'replace') {
+      // One header, or the whole `headers` map at once.
+      const names =
+        rest.length === 4
+          ? [String(rest[3])]
+          : Object.keys((action === 'add' ? diff.after : diff.before) ?? {});
+      const which = `header${names.length > 1 ? 's' : ''} ${names.join(', ')}`;
       return action === 'add'
         ? {
             class: 'additive',
             rule: 'header-added',
-            reason: `${name} ${status} answers carry the header ${String(rest[3])}`,
+            reason: `answers now carry the ${which}: clients may read it`,
           }
         : {
             class: 'breaking',
             rule: 'header-removed',
-            reason: `${name} ${status} answers no longer carry the header ${String(rest[3])}: clients that read it get nothing`,
+            reason: `answers no longer carry the ${which}: clients that read it get nothing`,
           };
     }
     if (third === 'content' && rest[4] === 'schema') {
@@ -783,7 +826,7 @@ function classify(
       return {
         class: 'additive',
         rule: 'server-added',
-        reason: `server ${quote(isRecord(diff.after) ? diff.after.url : diff.after)} added`,
+        reason: `server ${quote(isRecord(diff.after) ? diff.after.url : diff.after)} added: clients may use it`,
         operations: [],
       };
     if (path.length === 2 && diff.action === 'remove')
@@ -823,7 +866,7 @@ function classify(
       after,
       path,
     );
-    return verdict ? { ...verdict, operations: [pseudo.operationId] } : undefined;
+    return { ...(verdict ?? fromLibrary(diff, encodePointer(path))), operations: [pseudo.operationId] };
   }
   const method = String(libraryPath[2] ?? '');
   if (!HTTP_METHODS.includes(method as (typeof HTTP_METHODS)[number])) return undefined;
@@ -835,7 +878,7 @@ function classify(
       : `${method.toUpperCase()} ${pathKey}`;
   const label = `${method.toUpperCase()} ${pathKey} (${operationId})`;
   const verdict = operationVerdict(diff, path.slice(3), label, operationId, false, before, after, path);
-  return verdict ? { ...verdict, operations: [operationId] } : undefined;
+  return { ...(verdict ?? fromLibrary(diff, encodePointer(path))), operations: [operationId] };
 }
 
 /** Every difference between two bundled OpenAPI 3.x documents, classified. */
@@ -856,7 +899,16 @@ export function diffSpecs(before: unknown, after: unknown): SpecChange[] {
       if (!existing.operations.includes(operation)) existing.operations.push(operation);
   };
 
+  const record = (diff: Diff, path: Segment[], pointer: string, verdict: Verdict, operations: string[]) => {
+    const keyword = verdict.rule === 'docs' ? docsKeyword(path) : undefined;
+    const at = keyword ? pointerFor('replace', docsPath(path, keyword), before, after) : pointer;
+    const key = keyword
+      ? `${at}|docs`
+      : `${at}|${verdict.rule}|${verdict.class}|${JSON.stringify(diff.before)}|${JSON.stringify(diff.after)}`;
+    put({ pointer: at, ...verdict, operations, library: diff.type }, key);
+  };
   const componentDiffs: { diff: Diff; path: Segment[]; pointer: string }[] = [];
+  const skipped: string[] = [];
   for (const diff of diffs) {
     const callbacks = diff.action === 'add' ? prepared.after.callbacks : prepared.before.callbacks;
     const path = realPath(diff.path as Segment[], callbacks);
@@ -869,30 +921,25 @@ export function diffSpecs(before: unknown, after: unknown): SpecChange[] {
       ...fromLibrary(diff, `${encodePointer(path)}`),
       operations: [],
     };
-    if (verdict.rule === 'skip') continue;
-    const change: SpecChange = {
-      pointer,
-      class: verdict.class,
-      rule: verdict.rule,
-      reason: verdict.reason,
-      operations: verdict.operations,
-      library: diff.type,
-    };
-    put(
-      change,
-      `${pointer}|${verdict.rule}|${verdict.class}|${JSON.stringify(diff.before)}|${JSON.stringify(diff.after)}`,
-    );
+    if (verdict.rule === 'skip') {
+      skipped.push(pointer);
+      continue;
+    }
+    record(diff, path, pointer, verdict, verdict.operations);
   }
 
   // The library also reports each component on its own, without knowing which way its data flows.
-  // What an operation (or its callbacks) reaches is counted where the operation uses it; only a
-  // component no operation reaches, on either side, is reported from here.
+  // A change already reported where an operation uses it (at, above or below the same pointer) is not
+  // reported again. What is left is a component no operation reaches, or a change the operation-level
+  // comparison does not show (it does not follow references to named examples).
+  const covered = [...merged.values()].map((change) => change.pointer).concat(skipped);
   for (const { diff, path, pointer } of componentDiffs) {
-    if (
-      operationsReaching(index.before, pointer).length + operationsReaching(index.after, pointer).length >
-      0
-    )
+    if (covered.some((p) => p === pointer || p.startsWith(`${pointer}/`) || pointer.startsWith(`${p}/`))) {
       continue;
+    }
+    const reaching = [
+      ...new Set([...operationsReaching(index.before, pointer), ...operationsReaching(index.after, pointer)]),
+    ];
     const docs = docsKeyword(path);
     const whole = path.length === 3;
     const verdict: Verdict = docs
@@ -911,19 +958,9 @@ export function diffSpecs(before: unknown, after: unknown): SpecChange[] {
             }
           : fromLibrary(
               diff,
-              `component ${String(path[2])} (used by no operation): ${String(path.slice(3).join('.'))}`,
+              `component ${String(path[2])}${reaching.length ? '' : ' (used by no operation)'}: ${path.slice(3).join('.')}`,
             );
-    put(
-      {
-        pointer,
-        class: verdict.class,
-        rule: verdict.rule,
-        reason: verdict.reason,
-        operations: [],
-        library: diff.type,
-      },
-      `${pointer}|${verdict.rule}|${verdict.class}|${JSON.stringify(diff.before)}|${JSON.stringify(diff.after)}`,
-    );
+    record(diff, path, pointer, verdict, reaching);
   }
 
   const changes = [

@@ -21,7 +21,12 @@ export function fixtureSpec() {
           responses: {
             '200': {
               description: 'Created',
-              content: { 'application/json': { schema: { $ref: '#/components/schemas/ThingResponse' } } },
+              content: {
+                'application/json': {
+                  schema: { $ref: '#/components/schemas/ThingResponse' },
+                  examples: { created: { $ref: '#/components/examples/Created' } },
+                },
+              },
             },
             '400': { $ref: '#/components/responses/BadRequest' },
             '413': { $ref: '#/components/responses/BadRequest' },
@@ -62,6 +67,12 @@ export function fixtureSpec() {
           in: 'query',
           required: false,
           schema: { type: 'integer', minimum: 1, maximum: 500, default: 30 },
+        },
+      },
+      examples: {
+        Created: {
+          summary: 'A thing just created',
+          value: { code: 0, data: { id: 't1', status: 'submitted', created_at: 1 } },
         },
       },
       responses: {

@@ -777,6 +777,63 @@ describe('spec:diff rules, one fixture each', () => {
     ]);
   });
 
+  it('a named example changed deep inside its value: docs-only, reported once for the example', () => {
+    expect(
+      changes(
+        (s) => {
+          const created = s.components.examples.Created.value;
+          created.data = { ...created.data, id: 't2', status: 'processing' };
+        },
+        ['operations', 'library'],
+      ),
+    ).toEqual([
+      {
+        pointer: '/components/examples/Created',
+        class: 'docs-only',
+        reason: 'examples changed: documentation only; nothing accepted or answered changes',
+        operations: ['createThing'],
+        library: 'unclassified',
+      },
+    ]);
+  });
+
+  it('a response header added (named x-..., which is not a vendor extension): additive', () => {
+    expect(
+      changes(
+        (s) => {
+          (s.components.responses.BadRequest as Record<string, unknown>).headers = {
+            'x-request-id': { schema: { type: 'string' } },
+          };
+        },
+        ['operations', 'library'],
+      ),
+    ).toEqual([
+      {
+        pointer: '/components/responses/BadRequest/headers',
+        class: 'additive',
+        reason: 'answers now carry the header x-request-id: clients may read it',
+        operations: ['createThing'],
+        library: 'non-breaking',
+      },
+    ]);
+  });
+
+  it("a callback's own description changed: docs-only", () => {
+    expect(
+      changes((s) => {
+        (
+          s.components.callbacks.ThingStatus['{$request.body#/callback_url}'].post as Record<string, unknown>
+        ).description = 'Sent on every status change.';
+      }),
+    ).toEqual([
+      {
+        pointer: '/components/callbacks/ThingStatus/{$request.body#~1callback_url}/post/description',
+        class: 'docs-only',
+        reason: 'description changed: documentation only; nothing accepted or answered changes',
+      },
+    ]);
+  });
+
   it('a description changed: docs-only', () => {
     expect(
       changes(
