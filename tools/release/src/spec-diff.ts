@@ -671,12 +671,12 @@ function operationVerdict(
         ? {
             class: 'breaking',
             rule: 'parameter-became-required',
-            reason: `${param} of ${name} became required: calls without it now fail`,
+            reason: `${param} became required: calls without it now fail`,
           }
         : {
             class: 'additive',
             rule: 'parameter-became-optional',
-            reason: `${param} of ${name} became optional: calls may omit it`,
+            reason: `${param} became optional: calls may omit it`,
           };
     }
     if (third === 'schema') {
