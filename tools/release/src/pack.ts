@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { promisify, stripVTControlCharacters } from 'node:util';
 import { getPackages } from '@manypkg/get-packages';
 import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
@@ -49,7 +49,11 @@ async function attw(tarball: string, exportsField: unknown): Promise<string[]> {
     return [];
   } catch (error) {
     const failed = error as { stdout?: string; stderr?: string; message: string };
-    return [`attw: ${(failed.stdout ?? '') + (failed.stderr ?? '') || failed.message}`.trim()];
+    return [
+      stripVTControlCharacters(
+        `attw: ${(failed.stdout ?? '') + (failed.stderr ?? '') || failed.message}`.trim(),
+      ),
+    ];
   }
 }
 
@@ -88,7 +92,11 @@ export async function packAll(
         strict: true,
       });
       problems.push(
-        ...result.messages.map((message) => `publint: ${formatMessage(message, result.pkg) ?? message.code}`),
+        // formatMessage colours its text where it guesses a terminal (CI=true counts): keep the text.
+        ...result.messages.map(
+          (message) =>
+            `publint: ${stripVTControlCharacters(formatMessage(message, result.pkg) ?? message.code)}`,
+        ),
       );
       problems.push(...(await attw(file, (pkg.packageJson as { exports?: unknown }).exports)));
     }
