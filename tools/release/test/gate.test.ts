@@ -34,6 +34,12 @@ describe('the changesets gate', () => {
     expect(followers.map((f) => f.name)).toEqual(FOLLOWERS);
   });
 
+  it('never versions a private package, even one that depends on the spec (privatePackages)', async () => {
+    const plan = await readReleasePlan(workspace({ spec: changeset({ '@klingkit/spec': 'minor' }) }));
+    const versioned = plan.releases.filter((r) => r.type !== 'none' && r.newVersion !== r.oldVersion);
+    expect(versioned.map((r) => r.name).sort()).toEqual([...FOLLOWERS].sort());
+  });
+
   it('passes an unchanged spec with no changesets', async () => {
     const result = await gate(workspace(), []);
     expect(result.ok).toBe(true);
