@@ -214,7 +214,10 @@ function pointerFor(action: string, path: Segment[], before: unknown, after: unk
   return encodePointer([...location.pointer, ...segments.slice(location.consumed)]);
 }
 
-/** `data[].task_info.extra` from a path inside a schema; '' for the schema itself. */
+/**
+ * `data[].task_info.extra` from a path inside a schema; '' for the schema itself. `items` and
+ * `additionalProperties` count only when the path goes into them, not when they are what changed.
+ */
 function fieldLabel(schemaPath: readonly Segment[]): string {
   let label = '';
   for (let i = 0; i < schemaPath.length; i += 1) {
@@ -222,9 +225,9 @@ function fieldLabel(schemaPath: readonly Segment[]): string {
     if (segment === 'properties' && i + 1 < schemaPath.length) {
       label += `${label ? '.' : ''}${String(schemaPath[i + 1])}`;
       i += 1;
-    } else if (segment === 'items') {
+    } else if (segment === 'items' && i + 1 < schemaPath.length) {
       label += '[]';
-    } else if (segment === 'additionalProperties') {
+    } else if (segment === 'additionalProperties' && i + 1 < schemaPath.length) {
       label += '{*}';
     }
   }

@@ -834,6 +834,161 @@ describe('spec:diff rules, one fixture each', () => {
     ]);
   });
 
+  it('pattern added to a request field: breaking; unknown fields accepted again: additive', () => {
+    expect(
+      changes(
+        (s) => {
+          propertyOf(s, 'CreateThing', 'negative_prompt').pattern = '^[a-z ]*$';
+        },
+        ['library'],
+      ),
+    ).toEqual([
+      {
+        pointer: `${CREATE}/properties/negative_prompt/pattern`,
+        class: 'breaking',
+        reason: "request field negative_prompt gained pattern '^[a-z ]*$': values that passed may now fail",
+        library: 'breaking',
+      },
+    ]);
+    expect(
+      changes(
+        (s) => {
+          s.components.schemas.CreateThing.additionalProperties = true;
+        },
+        ['library'],
+      ),
+    ).toEqual([
+      {
+        pointer: `${CREATE}/additionalProperties`,
+        class: 'additive',
+        reason: 'request body now accepts fields it does not list: more requests pass',
+        library: 'non-breaking',
+      },
+    ]);
+  });
+
+  it('request field deprecated: additive (it still works)', () => {
+    expect(
+      changes((s) => {
+        propertyOf(s, 'CreateThing', 'n').deprecated = true;
+      }),
+    ).toEqual([
+      {
+        pointer: `${CREATE}/properties/n/deprecated`,
+        class: 'additive',
+        reason: 'request field n deprecated: it still works; callers should move off it',
+      },
+    ]);
+  });
+
+  it('operationId renamed: breaking (generated types and the mock name operations)', () => {
+    expect(
+      changes(
+        (s) => {
+          operationOf(s, '/v1/things', 'get').operationId = 'listAllThings';
+        },
+        ['library'],
+      ),
+    ).toEqual([
+      {
+        pointer: '/paths/~1v1~1things/get/operationId',
+        class: 'breaking',
+        reason:
+          "operationId 'listThings' renamed to 'listAllThings': code that names the operation (generated types, the mock's routes) breaks",
+        library: 'annotation',
+      },
+    ]);
+  });
+
+  it('request body made optional: additive; an answer media type removed: breaking', () => {
+    expect(
+      changes((s) => {
+        (operationOf(s, '/v1/things', 'post').requestBody as { required: boolean }).required = false;
+      }),
+    ).toEqual([
+      {
+        pointer: '/paths/~1v1~1things/post/requestBody/required',
+        class: 'additive',
+        reason: 'createThing body became optional',
+      },
+    ]);
+    expect(
+      changes((s) => {
+        const ok = (
+          operationOf(s, '/v1/things/{id}', 'get').responses as Record<string, { content: object }>
+        )['200'];
+        if (ok) ok.content = { 'application/problem+json': { schema: { type: 'object' } } };
+      }).map(({ class: c, reason }) => ({ class: c, reason })),
+    ).toEqual(
+      expect.arrayContaining([
+        {
+          class: 'breaking',
+          reason: 'answers no longer come as application/json: clients that parse it get nothing',
+        },
+        {
+          class: 'additive',
+          reason:
+            'answers may now come as application/problem+json: clients that parse only the others must handle it',
+        },
+      ]),
+    );
+  });
+
+  it('a server URL changed: breaking; a server added: additive', () => {
+    expect(
+      changes(
+        (s) => {
+          s.servers = [{ url: 'https://api2.example.test' }];
+        },
+        ['library'],
+      ),
+    ).toEqual([
+      {
+        pointer: '/servers/0/url',
+        class: 'breaking',
+        reason:
+          "server url changed from 'https://api.example.test' to 'https://api2.example.test': clients configured with the old one must move",
+        library: 'annotation',
+      },
+    ]);
+    expect(
+      changes((s) => {
+        s.servers.push({ url: 'https://eu.example.test' });
+      }),
+    ).toEqual([
+      {
+        pointer: '/servers/1',
+        class: 'additive',
+        reason: "server 'https://eu.example.test' added: clients may use it",
+      },
+    ]);
+  });
+
+  it('an answer field may take another shape (oneOf entry added): breaking', () => {
+    const [, one] = beforeAfter((s) => {
+      propertyOf(s, 'Thing', 'note').oneOf = [{ type: 'string' }];
+    });
+    const [, two] = beforeAfter((s) => {
+      propertyOf(s, 'Thing', 'note').oneOf = [{ type: 'string' }, { type: 'null' }];
+    });
+    expect(
+      diffSpecs(one, two).map(({ pointer, class: c, reason, library }) => ({
+        pointer,
+        class: c,
+        reason,
+        library,
+      })),
+    ).toEqual([
+      {
+        pointer: `${THING}/properties/note/oneOf/1`,
+        class: 'breaking',
+        reason:
+          'response field data.note may take another shape (oneOf entry added): clients may receive a shape they do not know',
+        library: 'breaking',
+      },
+    ]);
+  });
+
   it('a description changed: docs-only', () => {
     expect(
       changes(
