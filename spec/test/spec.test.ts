@@ -203,3 +203,56 @@ describe('cross-field rules, enforced by any JSON Schema validator', () => {
     expect(omni(valid)).toBe(true);
   });
 });
+
+describe('task objects are bounded by the spec, so every validator refuses a hostile one', () => {
+  const omniTask = ajv.compile({ $ref: 'openapi.json#/components/schemas/OmniImageTask' });
+  const generationsTask = ajv.compile({ $ref: 'openapi.json#/components/schemas/ImageGenerationTask' });
+  const image = { index: 0, url: 'https://cdn.example/0.png' };
+  const task = {
+    task_id: 'CjMT7WdSwWcAAAAAALvB3g',
+    task_status: 'succeed',
+    task_status_msg: '',
+    task_info: { external_task_id: '' },
+    created_at: 1,
+    updated_at: 2,
+    task_result: { result_type: 'series', series_images: [image] },
+  };
+  const withImage = (fields: object) => ({
+    ...task,
+    task_result: { result_type: 'series', series_images: [{ ...image, ...fields }] },
+  });
+
+  it('accepts real-looking tasks: numeric and base64 ids, http(s) URLs, 9 images', () => {
+    expect(omniTask(task)).toBe(true);
+    expect(omniTask({ ...task, task_id: '867283741759111202' })).toBe(true);
+    expect(omniTask({ ...task, task_id: 'a+b/c==' })).toBe(true);
+    expect(omniTask(withImage({ url: 'http://127.0.0.1:4010/__mock/images/1/0.png' }))).toBe(true);
+    expect(
+      generationsTask({ ...task, task_result: { images: Array.from({ length: 9 }, () => image) } }),
+    ).toBe(true);
+  });
+
+  it.each([
+    ['a task id that climbs out of a folder', { ...task, task_id: '../../../x' }],
+    ['a task id with a space', { ...task, task_id: 'a b' }],
+    ['a task id of 129 characters', { ...task, task_id: 'x'.repeat(129) }],
+    ['an empty task id', { ...task, task_id: '' }],
+    ['a javascript: URL', withImage({ url: 'javascript:alert(1)' })],
+    ['a data: URL', withImage({ url: 'data:image/png;base64,AAAA' })],
+    ['a file: URL', withImage({ watermark_url: 'file:///etc/passwd' })],
+    ['a URL of 4097 characters', withImage({ url: `https://x/${'a'.repeat(4087)}` })],
+    [
+      '10 series images',
+      { ...task, task_result: { result_type: 'series', series_images: Array(10).fill(image) } },
+    ],
+    ['a status message of 4097 characters', { ...task, task_status_msg: 'x'.repeat(4097) }],
+    ['an external id of 257 characters', { ...task, task_info: { external_task_id: 'x'.repeat(257) } }],
+    ['an image id of 257 characters', withImage({ id: 'x'.repeat(257) })],
+  ])('refuses %s', (_name, hostile) => {
+    expect(omniTask(hostile)).toBe(false);
+  });
+
+  it('refuses more than 9 Image Generation results (n is at most 9)', () => {
+    expect(generationsTask({ ...task, task_result: { images: Array(10).fill(image) } })).toBe(false);
+  });
+});

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { createMockServer } from '@klingkit/mock-server';
+import { routeKling } from '@klingkit/mock-server/playwright';
 import type { Browser } from 'playwright-core';
 import type { PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,11 +13,14 @@ let mock: ReturnType<typeof createMockServer>;
 let site: PreviewServer;
 let siteUrl: string;
 let browser: Browser;
-let apiUrl: string;
+/**
+ * The API origin the page is pointed at. Nothing listens there: routeKling hands the page's API and image
+ * requests to the in-process mock. (A loopback origin, because the page only talks to its host or loopback.)
+ */
+const apiUrl = 'http://127.0.0.1:4010';
 
 beforeAll(async () => {
   mock = createMockServer();
-  apiUrl = await mock.listen({ port: 0, host: '127.0.0.1' });
   ({ url: siteUrl, server: site } = await serveGallery());
   browser = await launchChromium();
 });
@@ -30,6 +34,7 @@ afterAll(async () => {
 describe('gallery in headless Chromium', () => {
   it('submits a prompt, waits for the task and renders the generated images', async () => {
     const page = await browser.newPage();
+    await routeKling(page, mock, { baseUrl: apiUrl });
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(String(error)));
     await page.goto(`${siteUrl}?api=${encodeURIComponent(apiUrl)}`);
@@ -48,6 +53,8 @@ describe('gallery in headless Chromium', () => {
       nodes.map((node) => (node as HTMLImageElement).naturalWidth),
     );
     expect(widths.every((width) => width > 0)).toBe(true);
+    // The page's requests reached this mock instance.
+    expect(mock.tasks()).toHaveLength(1);
 
     await mkdir(outputDir, { recursive: true });
     await page.screenshot({ path: `${outputDir}gallery.png`, fullPage: true });

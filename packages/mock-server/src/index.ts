@@ -1,18 +1,22 @@
 export type { AccountId, KeyPairAccount } from './auth/authenticator.js';
 export { DEMO_ACCOUNT } from './auth/authenticator.js';
 export type { CallbackDelivery, CallbackOptions } from './callbacks/callback-dispatcher.js';
-export type { FaultOptions } from './faults/fault-injector.js';
-export { PROMPT_MARKERS } from './http/api-routes.js';
-export type { ListenOptions } from './http/node-listener.js';
-export type { TimingProfile, Timings } from './lifecycle/timings.js';
-export { TIMING_PROFILES } from './lifecycle/timings.js';
-export type { LimitOptions } from './limits/account-limits.js';
+export type { ControlAccessOptions, ControlStatus } from './controls/control-access.js';
+export { CONTROL_TOKEN_ENV, CONTROL_TOKEN_HEADER } from './controls/control-access.js';
+export type { Range } from './controls/control-bounds.js';
+export { CONTROL_LIMITS, CONTROL_RANGES } from './controls/control-bounds.js';
 export type {
   InspectedTask,
   MockConfig,
-  MockServer,
+  MockConfigChanges,
   MockServerControls,
-  MockServerOptions,
   MockStats,
-} from './mock-server.js';
+} from './controls/mock-controls.js';
+export type { FaultChanges, FaultOptions } from './faults/fault-injector.js';
+export type { ListenOptions } from './http/node-listener.js';
+export type { TimingProfile, Timings } from './lifecycle/timings.js';
+export { TIMING_PROFILES } from './lifecycle/timings.js';
+export type { LimitChanges, LimitOptions } from './limits/account-limits.js';
+export type { MockServer, MockServerOptions } from './mock-server.js';
 export { createMockServer } from './mock-server.js';
+export { PROMPT_MARKERS } from './outcomes/outcomes.js';

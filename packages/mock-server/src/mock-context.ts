@@ -7,6 +7,7 @@ import type { Clock } from './lifecycle/clock.js';
 import type { TaskLifecycle } from './lifecycle/task-lifecycle.js';
 import type { Timings } from './lifecycle/timings.js';
 import type { AccountLimits } from './limits/account-limits.js';
+import type { Outcomes } from './outcomes/outcomes.js';
 import type { TaskRecord } from './store/task-record.js';
 import type { TaskStore } from './store/task-store.js';
 import type { RequestValidator } from './validation/request-validator.js';
@@ -24,9 +25,9 @@ export interface MockContext {
   callbacks: CallbackDispatcher;
   faults: FaultInjector;
   images: ImageCache;
+  /** How a create's prompt is refused and how the task it makes ends (prompt markers, `failNext`). */
+  outcomes: Pick<Outcomes, 'refusesPrompt' | 'planned'>;
   nextTaskId(): string;
-  /** How the next created task ends, from prompt markers and `failNext`. */
-  plannedOutcome(prompt: string): TaskRecord['outcome'];
   /** Sends the record's current state to its callback_url, if any. */
   notify(record: TaskRecord): void;
   /** The origin result URLs are built on: `publicUrl`, or how the client reached the mock. */

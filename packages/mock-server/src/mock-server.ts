@@ -1,22 +1,23 @@
+import { createAccountLabels } from './auth/account-label.js';
+import { createAuthenticator, DEMO_ACCOUNT, type KeyPairAccount } from './auth/authenticator.js';
+import { type CallbackOptions, createCallbackDispatcher } from './callbacks/callback-dispatcher.js';
 import {
-  type AccountId,
-  type AuthResult,
-  createAuthenticator,
-  DEMO_ACCOUNT,
-  type KeyPairAccount,
-} from './auth/authenticator.js';
+  type ControlAccessOptions,
+  type ControlStatus,
+  createControlAccess,
+} from './controls/control-access.js';
 import {
-  type CallbackDelivery,
-  type CallbackOptions,
-  createCallbackDispatcher,
-} from './callbacks/callback-dispatcher.js';
+  checkedProfile,
+  checkedTimings,
+  createMockControls,
+  type MockServerControls,
+  type TimingsSetting,
+} from './controls/mock-controls.js';
 import { createFaultInjector, type FaultOptions } from './faults/fault-injector.js';
-import { handleApi, PROMPT_MARKERS } from './http/api-routes.js';
-import { handleControl } from './http/control-routes.js';
-import { CORS_HEADERS, failure, success, successWithJson } from './http/envelope.js';
+import { createInjectedErrors } from './faults/injected-errors.js';
+import { createControlRoutes } from './http/control-routes.js';
+import { failure, success, successWithJson } from './http/envelope.js';
 import { createFetchHandler } from './http/fetch-handler.js';
-import { handleImage } from './http/image-routes.js';
-import { DROPPED_CONNECTION, type MockRequest, type MockResponse } from './http/mock-request.js';
 import { createNodeListener, type ListenOptions } from './http/node-listener.js';
 import { createImageCache } from './images/image-cache.js';
 import { createClock } from './lifecycle/clock.js';
@@ -24,13 +25,16 @@ import { createTaskLifecycle } from './lifecycle/task-lifecycle.js';
 import { TIMING_PROFILES, type TimingProfile, type Timings } from './lifecycle/timings.js';
 import { createAccountLimits, type LimitOptions } from './limits/account-limits.js';
 import type { MockContext } from './mock-context.js';
+import { createOutcomes } from './outcomes/outcomes.js';
+import { createPipeline } from './pipeline/pipeline.js';
+import * as stage from './pipeline/stages.js';
 import { createTaskJsonCache } from './store/task-json-cache.js';
-import { type TaskFamily, type TaskRecord, toTaskObject } from './store/task-record.js';
+import { type TaskRecord, toTaskObject } from './store/task-record.js';
 import { createTaskStore } from './store/task-store.js';
 import { createRequestValidator } from './validation/request-validator.js';
 import { errorStatuses, loadSpec } from './validation/spec.js';
 
-export interface MockServerOptions {
+export interface MockServerOptions extends Omit<ControlAccessOptions, 'publicUrl'> {
   /** AccessKey/SecretKey pairs. With neither accounts nor API keys, the demo account exists. */
   accounts?: KeyPairAccount[];
   /** Opaque API keys accepted as bearer tokens. */
@@ -54,64 +58,6 @@ export interface MockServerOptions {
   publicUrl?: string;
 }
 
-/** A task as the controls show it: which account and family it belongs to, and its API object. */
-export interface InspectedTask {
-  account: AccountId;
-  family: TaskFamily;
-  task: ReturnType<typeof toTaskObject>;
-}
-
-/** What the mock holds in memory against its bounds, for soak tests and dashboards. */
-export interface MockStats {
-  tasks: { stored: number; limit: number };
-  imageCache: { entries: number; limit: number };
-  callbacks: {
-    recorded: number;
-    limit: number;
-    inFlight: number;
-    maxInFlight: number;
-    queued: number;
-    maxQueued: number;
-    /** Deliveries never sent since the last reset: queue full, or a target that was the mock itself. */
-    dropped: number;
-  };
-}
-
-export interface MockConfig {
-  timings: Timings;
-  limits: LimitOptions;
-  faults: FaultOptions;
-}
-
-/** Test controls, also served over HTTP under `/__mock/`. */
-export interface MockServerControls {
-  /** Forgets every task, delivery, slot and spent unit (accounts, config and the clock stay). */
-  reset(): void;
-  /** Every task (of one account, if given), newest last. */
-  tasks(account?: AccountId): InspectedTask[];
-  /** Every callback delivery attempt so far. */
-  callbacks(): readonly CallbackDelivery[];
-  /** Moves the mock clock forward: tasks progress, tokens expire, results reach their retention. */
-  advanceClock(ms: number): void;
-  now(): number;
-  config(): MockConfig;
-  /** Sizes of the task store, image cache and callback log against their bounds. */
-  stats(): MockStats;
-  configure(changes: {
-    timings?: Partial<Timings>;
-    limits?: LimitOptions;
-    faults?: FaultOptions;
-    profile?: TimingProfile;
-  }): void;
-  /** The next `count` created tasks fail with `message` (default: a generic failure). */
-  failNext(count?: number, message?: string): void;
-  /**
-   * The next `count` API requests answer with business `code` (any code the spec documents, with its
-   * status), e.g. 1101 arrears or 1304 IP allow-list, which no request can otherwise provoke.
-   */
-  injectError(code: number, count?: number): void;
-}
-
 export interface MockServer extends MockServerControls {
   /** A WHATWG fetch handler: pass it as the client's `fetch` to test with no port and no network. */
   fetch(request: Request): Promise<Response>;
@@ -121,21 +67,13 @@ export interface MockServer extends MockServerControls {
   close(): Promise<void>;
   /** Resolves when every queued callback delivery has finished. */
   callbacksIdle(): Promise<void>;
+  /** Whether the HTTP controls answer, and a line saying so (the CLIs print it at start-up). */
+  controlStatus(): ControlStatus;
 }
 
 const THIRTY_DAYS_MS = 30 * 24 * 60 * 60 * 1000;
 /** Serialized task objects kept for polling clients; about 0.5 MB at most. */
 const TASK_JSON_CACHE_SIZE = 1024;
-const PREFLIGHT: MockResponse = {
-  status: 204,
-  headers: {
-    ...CORS_HEADERS,
-    'access-control-allow-methods': 'GET, POST, OPTIONS',
-    'access-control-allow-headers': 'authorization, content-type',
-    'access-control-max-age': '600',
-  },
-  body: '',
-};
 
 let shared:
   | { validator: ReturnType<typeof createRequestValidator>; statuses: Map<number, number> }
@@ -153,33 +91,41 @@ function sharedSpecParts() {
 /**
  * A stateful mock of the Kling image API: validation from the spec, auth, task lifecycle, real images,
  * callbacks, limits and faults. One core behind three doors: `fetch` (in-process), `listen` (HTTP) and the
- * `kling-mock` CLI.
+ * `kling-mock` CLI. This function only composes: the parts, the context the routes see, the controls, the
+ * request pipeline (pipeline/) and the doors.
  */
 export function createMockServer(options: MockServerOptions = {}): MockServer {
+  // The parts.
   const { validator, statuses } = sharedSpecParts();
   const clock = createClock();
   const accounts = options.accounts ?? (options.apiKeys?.length ? [] : [DEMO_ACCOUNT]);
-  let timings = checkedTimings({ ...TIMING_PROFILES[options.profile ?? 'fast'], ...options.timings });
-  const maxTasks = options.maxTasks ?? 200_000;
-  const imageCacheSize = options.imageCacheSize ?? 256;
-  for (const [name, value] of [
-    ['maxTasks', maxTasks],
-    ['imageCacheSize', imageCacheSize],
-  ] as const) {
+  const labels = createAccountLabels(accounts.map((account) => account.accessKey));
+  const timings: TimingsSetting = {
+    current: checkedTimings(TIMING_PROFILES[checkedProfile(options.profile ?? 'fast')], options.timings),
+  };
+  const bounds = { maxTasks: options.maxTasks ?? 200_000, imageCacheSize: options.imageCacheSize ?? 256 };
+  for (const [name, value] of Object.entries(bounds)) {
     if (!Number.isInteger(value) || value < 1)
       throw new RangeError(`${name} must be a whole number >= 1; got ${value}`);
   }
-  const store = createTaskStore(maxTasks);
-  const limits = createAccountLimits(options.limits ?? {}, clock);
+  const store = createTaskStore(bounds.maxTasks);
+  const limits = createAccountLimits(options.limits ?? {}, clock, labels.labelOf);
   const callbacks = createCallbackDispatcher(options.callbacks);
   if (options.publicUrl) callbacks.self.addOrigin(options.publicUrl);
   const faults = createFaultInjector(options.faults);
-  const images = createImageCache(imageCacheSize);
+  const injectedErrors = createInjectedErrors(statuses);
+  const outcomes = createOutcomes();
+  const images = createImageCache(bounds.imageCacheSize);
   const taskJson = createTaskJsonCache(TASK_JSON_CACHE_SIZE);
-  const failQueue: string[] = [];
-  const injectedErrors: number[] = [];
+  const access = createControlAccess({
+    controlToken: options.controlToken,
+    controlOrigins: options.controlOrigins,
+    controlHosts: options.controlHosts,
+    publicUrl: options.publicUrl,
+  });
   let taskCounter = 0;
 
+  // The context the routes see.
   const context: MockContext = {
     options: {
       maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 * 1024,
@@ -188,7 +134,7 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
     },
     clock,
     get timings() {
-      return timings;
+      return timings.current;
     },
     validator,
     authenticator: createAuthenticator({ accounts, apiKeys: options.apiKeys ?? [], clock }),
@@ -206,16 +152,9 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
     callbacks,
     faults,
     images,
+    outcomes,
     // Numeric like the platform's ids, and unique across mock instances (the creation time leads).
     nextTaskId: () => `${clock.now()}${String(++taskCounter % 100_000).padStart(5, '0')}`,
-    plannedOutcome(prompt) {
-      if (prompt.includes(PROMPT_MARKERS.policy))
-        return { status: 'failed', message: 'Failure to pass the risk control system' };
-      if (prompt.includes(PROMPT_MARKERS.fail))
-        return { status: 'failed', message: `Task failed as requested by ${PROMPT_MARKERS.fail}` };
-      const queued = failQueue.shift();
-      return queued === undefined ? { status: 'succeed' } : { status: 'failed', message: queued };
-    },
     notify(record: TaskRecord) {
       if (record.callbackUrl)
         callbacks.dispatch(record.callbackUrl, toTaskObject(record, record.origin), record.origin);
@@ -233,192 +172,60 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
     fail: (code, message, status) => failure(status ?? statuses.get(code) ?? 500, code, message),
   };
 
-  const controls: MockServerControls = {
-    reset() {
-      store.clear();
-      limits.reset();
-      callbacks.clear();
-      images.clear();
-      taskJson.clear();
-      failQueue.length = 0;
-      injectedErrors.length = 0;
-      context.lifecycle.stop();
-    },
-    tasks: (account) =>
-      store
-        .all()
-        .filter((record) => account === undefined || record.account === account)
-        .map((record) => ({
-          account: record.account,
-          family: record.family,
-          task: toTaskObject(record, record.origin),
-        })),
-    callbacks: () => callbacks.deliveries(),
-    advanceClock(ms) {
-      clock.advance(ms);
-      context.lifecycle.tick();
-    },
-    now: () => clock.now(),
-    stats: () => ({
-      tasks: { stored: store.size, limit: maxTasks },
-      imageCache: { entries: images.size, limit: imageCacheSize },
-      callbacks: {
-        recorded: callbacks.deliveries().length,
-        limit: callbacks.recordLimit,
-        inFlight: callbacks.inFlight,
-        maxInFlight: callbacks.maxInFlight,
-        queued: callbacks.queued,
-        maxQueued: callbacks.maxQueued,
-        dropped: callbacks.dropped,
-      },
-    }),
-    config: () => ({ timings, limits: { ...limits.settings }, faults: { ...faults.settings } }),
-    configure(changes) {
-      if (changes.profile !== undefined && !(changes.profile in TIMING_PROFILES)) {
-        throw new RangeError(
-          `profile must be one of ${Object.keys(TIMING_PROFILES).join(', ')}; got ${changes.profile}`,
-        );
-      }
-      timings = checkedTimings({
-        ...timings,
-        ...(changes.profile && TIMING_PROFILES[changes.profile]),
-        ...changes.timings,
-      });
-      if (changes.limits) limits.configure(changes.limits);
-      if (changes.faults) faults.configure(changes.faults);
-    },
-    failNext(count = 1, message = 'Task failed as requested by the mock controls') {
-      if (!Number.isInteger(count) || count < 0)
-        throw new RangeError(`failNext count must be a non-negative integer; got ${count}`);
-      for (let i = 0; i < count; i++) failQueue.push(message);
-    },
-    injectError(code, count = 1) {
-      if (!statuses.has(code)) {
-        throw new RangeError(
-          `injectError takes a code the spec documents (${[...statuses.keys()].join(', ')}); got ${code}`,
-        );
-      }
-      for (let i = 0; i < count; i++) injectedErrors.push(code);
-    },
-  };
+  const controls = createMockControls({
+    clock,
+    labels,
+    timings,
+    store,
+    lifecycle: context.lifecycle,
+    limits,
+    callbacks,
+    faults,
+    injectedErrors,
+    outcomes,
+    images,
+    taskJson,
+    bounds,
+  });
 
-  /**
-   * Every request's entry. Synchronous wherever nothing has to be waited for (a query with a cached token,
-   * most refusals): each async layer on the hot path cost a promise and a microtask per request.
-   */
-  function handle(request: MockRequest): MockResponse | Promise<MockResponse> {
-    try {
-      if (!isDecodablePath(request.path)) {
-        return context.fail(
-          1200,
-          `Unreadable request: the path has a malformed percent-escape (% must start two hex digits that decode to UTF-8); got ${JSON.stringify(request.path.slice(0, 200))}`,
-        );
-      }
-      const answer = route(request);
-      return answer instanceof Promise ? answer.catch(internalError) : answer;
-    } catch {
-      return internalError();
-    }
-  }
+  // The pipeline, in the order its stages run.
+  const handle = createPipeline({
+    readablePath: stage.createReadablePathStage(context.fail),
+    controls: stage.createControlStage(createControlRoutes(controls, access)),
+    preflight: stage.preflight,
+    images: stage.createImageStage(context),
+    apiPath: stage.createApiPathStage(context.fail),
+    progress: () => context.lifecycle.tick(),
+    latency: stage.createLatencyStage(faults),
+    faults: stage.createFaultStage({ injectedErrors, faults, fail: context.fail }),
+    auth: stage.createAuthStage(context.authenticator),
+    limits: stage.createLimitStage(limits, context.fail),
+    api: stage.createApiStage(context),
+    fail: context.fail,
+  });
 
-  /** Never a stack trace, never a crash: whatever went wrong is the platform's 5000. */
-  function internalError(): MockResponse {
-    return context.fail(5000, 'Internal server error');
-  }
-
-  function route(request: MockRequest): MockResponse | Promise<MockResponse> {
-    if (request.method === 'OPTIONS') return PREFLIGHT;
-    if (request.path.startsWith('/__mock/images/')) return handleImage(context, request).then(withCors);
-    if (request.path.startsWith('/__mock/')) return handleControl(controls, request).then(withCors);
-    // API answers are envelopes, which carry the CORS headers already.
-    if (!request.path.startsWith('/v1/')) return context.fail(1203, `Resource not found: ${request.path}`);
-    context.lifecycle.tick();
-    if (faults.latencyMs > 0) {
-      return new Promise((resolve) => setTimeout(resolve, faults.latencyMs)).then(() =>
-        answerWithFaults(request),
-      );
-    }
-    return answerWithFaults(request);
-  }
-
-  function answerWithFaults(request: MockRequest): MockResponse | Promise<MockResponse> {
-    const injected = injectedErrors.shift();
-    if (injected !== undefined) return context.fail(injected, `Injected error ${injected} (mock controls)`);
-    const fault = faults.draw();
-    if (fault?.kind === 'rate') {
-      const code = fault.code === 1303 && request.method !== 'POST' ? 1302 : fault.code;
-      return failure(
-        429,
-        code,
-        `${code === 1303 ? 'parallel task over resource pack limit' : 'Requests too fast'} (injected fault)`,
-        {
-          'retry-after': '1',
-        },
-      );
-    }
-    const serverFault = fault?.kind === 'server' || fault?.kind === 'drop' ? fault : undefined;
-    const injectServerFault = () =>
-      serverFault?.kind === 'server'
-        ? failure(serverFault.status, serverFault.code, 'Internal server error (injected fault)')
-        : DROPPED_CONNECTION;
-    if (serverFault && !(serverFault.afterCreate && request.method === 'POST')) return injectServerFault();
-
-    const answerAs = (auth: AuthResult): MockResponse | Promise<MockResponse> => {
-      if (!auth.ok) return context.fail(auth.code, auth.message);
-      const limited = limits.checkRate(auth.account);
-      if (limited) return context.fail(limited.code, limited.message);
-      const response = handleApi(context, request, auth.account);
-      if (!serverFault) return response;
-      // The ambiguous case: the task exists, but the client is told the create failed.
-      const ambiguous = (answer: MockResponse) => (answer.status === 200 ? injectServerFault() : answer);
-      return response instanceof Promise ? response.then(ambiguous) : ambiguous(response);
-    };
-    // A cached token is answered synchronously; only a first sight of a token needs the async verify.
-    const auth = context.authenticator.authenticate(request.header('authorization'));
-    return auth instanceof Promise ? auth.then(answerAs) : answerAs(auth);
-  }
-
-  const node = createNodeListener(handle, context.options.maxBodyBytes);
+  // The doors.
+  const node = createNodeListener((request) => handle(request, 'http'), context.options.maxBodyBytes);
   let listeningOn: URL | undefined;
   return {
     ...controls,
-    fetch: createFetchHandler(handle, context.options.maxBodyBytes),
-    async listen(listenOptions) {
+    fetch: createFetchHandler((request) => handle(request, 'in-process'), context.options.maxBodyBytes),
+    async listen(listenOptions = {}) {
       const url = await node.listen(listenOptions);
+      access.listening(url, listenOptions.host ?? '127.0.0.1');
       // Callbacks may not reach the mock: from now on its port (any spelling of this machine) is its own.
       listeningOn = new URL(url);
-      callbacks.self.addListener(listenOptions?.host ?? '127.0.0.1', Number(listeningOn.port));
+      callbacks.self.addListener(listenOptions.host ?? '127.0.0.1', Number(listeningOn.port));
       return url;
     },
     async close() {
       context.lifecycle.stop();
       await node.close();
+      access.closed();
       if (listeningOn) callbacks.self.removeListener(Number(listeningOn.port));
       listeningOn = undefined;
     },
     callbacksIdle: () => callbacks.idle(),
+    controlStatus: () => access.status(),
   };
-}
-
-function checkedTimings(timings: Timings): Timings {
-  for (const [key, value] of Object.entries(timings)) {
-    if (!Number.isFinite(value) || value < 0)
-      throw new RangeError(`timings.${key} must be a finite number >= 0; got ${value}`);
-  }
-  return timings;
-}
-
-/** Routes decode path segments; a `%` that starts no valid escape (or escapes broken UTF-8) would throw there. */
-function isDecodablePath(path: string): boolean {
-  if (!path.includes('%')) return true;
-  try {
-    decodeURIComponent(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function withCors(response: MockResponse): MockResponse {
-  return { ...response, headers: { ...response.headers, ...CORS_HEADERS } };
 }

@@ -324,10 +324,12 @@ describe('kling-mock CLI', () => {
         if (match) resolve(match[1] as string);
       });
     });
-    await fetch(`${url}/__mock/config`, {
+    const configured = await fetch(`${url}/__mock/config`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ faults: { latencyMs: 300 } }),
     });
+    expect(configured.status).toBe(200);
     const client = createKlingClient({
       accessKey: 'demo-access-key',
       secretKey: 'demo-secret-key',

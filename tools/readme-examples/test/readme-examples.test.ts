@@ -3,7 +3,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const here = fileURLToPath(new URL('../', import.meta.url));
@@ -27,20 +27,28 @@ function typescriptBlocks(markdown: string): { line: number; code: string }[] {
   return blocks;
 }
 
+/** An example that imports vitest is a whole test file: it is run as well as type-checked. */
+const isTestFile = (code: string) => /^import [^;]+ from 'vitest';$/m.test(code);
+
+const files: { name: string; runs: boolean }[] = [];
+
+beforeAll(async () => {
+  await rm(workDir, { recursive: true, force: true });
+  await mkdir(workDir, { recursive: true });
+  for (const readme of READMES) {
+    const markdown = await readFile(join(repo, readme), 'utf8').catch(() => '');
+    for (const { line, code } of typescriptBlocks(markdown)) {
+      const runs = isTestFile(code);
+      const name = `${readme.replace(/[/.]/g, '_')}_L${line}${runs ? '.test' : ''}.ts`;
+      // `export {}` makes each example a module, so top-level await and imports behave as in a user's file.
+      await writeFile(join(workDir, name), `// ${readme}:${line}\n${code}\nexport {};\n`);
+      files.push({ name, runs });
+    }
+  }
+});
+
 describe('README examples', () => {
   it('type-check against the built packages', async () => {
-    await rm(workDir, { recursive: true, force: true });
-    await mkdir(workDir, { recursive: true });
-    const files: string[] = [];
-    for (const readme of READMES) {
-      const markdown = await readFile(join(repo, readme), 'utf8').catch(() => '');
-      for (const { line, code } of typescriptBlocks(markdown)) {
-        const name = `${readme.replace(/[/.]/g, '_')}_L${line}.ts`;
-        // `export {}` makes each example a module, so top-level await and imports behave as in a user's file.
-        await writeFile(join(workDir, name), `// ${readme}:${line}\n${code}\nexport {};\n`);
-        files.push(name);
-      }
-    }
     expect(files.length).toBeGreaterThanOrEqual(3);
     await writeFile(
       join(workDir, 'tsconfig.json'),
@@ -57,4 +65,41 @@ describe('README examples', () => {
     );
     expect(result).toBe('');
   }, 60_000);
+
+  it('run the examples that are test files (the MSW example among them)', async () => {
+    const tests = files.filter((file) => file.runs).map((file) => file.name);
+    expect(tests.some((name) => name.startsWith('packages_mock-server_README_md'))).toBe(true);
+    const vitest = join(here, 'node_modules', '.bin', 'vitest');
+    // Its own vitest process and config (vitest would otherwise find this tool's), as a user's project runs it.
+    await writeFile(
+      join(workDir, 'vitest.config.mjs'),
+      "export default { test: { include: ['*.test.ts'], testTimeout: 30000 } };\n",
+    );
+    const args = [
+      'run',
+      '--root',
+      workDir,
+      '--config',
+      join(workDir, 'vitest.config.mjs'),
+      '--reporter',
+      'json',
+    ];
+    const result = await promisify(execFile)(vitest, args, {
+      env: { ...process.env, NO_COLOR: '1' },
+      maxBuffer: 16 * 1024 * 1024,
+    }).then(
+      ({ stdout }) => stdout,
+      (error: { stdout: string; stderr: string }) => error.stdout || error.stderr,
+    );
+    const report = JSON.parse(result.slice(result.indexOf('{'))) as {
+      testResults: { name: string; status: string; message: string }[];
+      numPassedTests: number;
+      numTotalTests: number;
+    };
+    const ran = report.testResults.map((file) => relative(workDir, file.name)).sort();
+    expect(ran).toEqual([...tests].sort());
+    expect(report.testResults.filter((file) => file.status !== 'passed')).toEqual([]);
+    expect(report.numPassedTests).toBe(report.numTotalTests);
+    expect(report.numTotalTests).toBeGreaterThan(0);
+  }, 120_000);
 });

@@ -270,10 +270,13 @@ async function rssMb(pid) {
  * @param {Record<string, string>} headers
  */
 async function stopUnderLoad(mock, headers) {
-  await fetch(`${mock.url}/__mock/config`, {
+  const configured = await fetch(`${mock.url}/__mock/config`, {
     method: 'POST',
+    headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ faults: { latencyMs: 300 } }),
   });
+  if (!configured.ok)
+    throw new Error(`POST /__mock/config answered ${configured.status}: ${await configured.text()}`);
   const inFlight = Array.from({ length: 50 }, () =>
     fetch(`${mock.url}/v1/images/generations?pageNum=1&pageSize=5`, { headers }).then(
       (response) => response.status,

@@ -1,2 +1,2 @@
-export type { ParsedCallback } from './parse-callback.js';
-export { KlingCallbackError, parseCallback } from './parse-callback.js';
+export type { KlingCallbackRefusal, ParseCallbackOptions, ParsedCallback } from './parse-callback.js';
+export { KlingCallbackError, MAX_CALLBACK_BYTES, parseCallback } from './parse-callback.js';

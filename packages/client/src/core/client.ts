@@ -51,6 +51,17 @@ export type OperationInit = {
   signal?: AbortSignal;
 };
 
+/**
+ * A time by which a whole call ends, retries and backoff included: no attempt starts after it, none outlasts it,
+ * and no backoff that would outlast it is started. `tasks.wait` gives one to each poll.
+ */
+export interface CallDeadline {
+  /** Milliseconds since the epoch, like `Date.now()`. */
+  at: number;
+  /** What the call rejects with when the deadline stops it; `cause` is the failure it stopped retrying. */
+  expire(cause?: unknown): Error;
+}
+
 /** Sends one operation with auth repair, timeout and retries; shared by the raw verbs and the workflows. */
 export interface Transport {
   /**
@@ -64,7 +75,7 @@ export interface Transport {
     method: 'GET' | 'POST',
     path: string,
     init: OperationInit | undefined,
-    options?: RequestOptions,
+    options?: RequestOptions & { deadline?: CallDeadline },
     recover?: () => Promise<R | undefined>,
   ): Promise<Sent | R>;
 }
@@ -89,8 +100,6 @@ const DEFAULT_SETTINGS: Settings = {
   maxDelayMs: 30_000,
   timeoutMs: 60_000,
 };
-const SETTING_KEYS = Object.keys(DEFAULT_SETTINGS) as (keyof Settings)[];
-
 export function createBaseClient(options: KlingClientOptions): BaseClient {
   const tokens = createTokenProvider(options);
   const raw = createClient<paths>({
@@ -107,9 +116,13 @@ export function createBaseClient(options: KlingClientOptions): BaseClient {
       const settings = callOptions ? resolveSettings(defaults, callOptions) : defaults;
       // The raw verbs carry the caller's signal in their init, the workflows in their options.
       const signal = callOptions?.signal ?? init?.signal;
+      const deadline = callOptions?.deadline;
       let resigned = false;
       let ambiguous = false;
       for (let retry = 0; ; retry++) {
+        // No attempt starts after the call's deadline, and none outlasts it.
+        const left = deadline ? deadline.at - Date.now() : Infinity;
+        if (left <= 0) throw deadline?.expire();
         try {
           // A header per attempt, not a middleware: openapi-fetch's middleware path costs more than the
           // client, and a re-signed token must replace the rejected one. The caller's own headers stay.
@@ -122,7 +135,7 @@ export function createBaseClient(options: KlingClientOptions): BaseClient {
           if (signal) attempt.signal = signal;
           // Typed callers reach this through the verbs below; the workflows' paths are checked by their own maps.
           const sent = (raw[method] as (path: string, init: object) => Promise<Sent>)(path, attempt);
-          return ensureSuccess(await withDeadline(sent, settings.timeoutMs));
+          return ensureSuccess(await withDeadline(sent, Math.min(settings.timeoutMs || left, left)));
         } catch (caught) {
           if (signal?.aborted) throw abortError(signal);
           const api = caught instanceof KlingApiError ? caught : undefined;
@@ -130,7 +143,7 @@ export function createBaseClient(options: KlingClientOptions): BaseClient {
             api ??
             (caught instanceof KlingConnectionError
               ? caught
-              : new KlingConnectionError(`Request failed before an answer arrived: ${String(caught)}`, {
+              : new KlingConnectionError(`No answer arrived: ${String(caught)}`, {
                   cause: caught,
                 }));
           const code = api?.code;
@@ -151,18 +164,17 @@ export function createBaseClient(options: KlingClientOptions): BaseClient {
             if (duplicate || unclear) {
               ambiguous = true;
               const found = await recover();
-              if (found !== undefined) {
-                logger?.debug('kling: the answer was lost, but the request had landed', {
-                  error: String(error),
-                });
-                return found;
-              }
+              // The lost attempt had landed: its task is the answer.
+              if (found !== undefined) return found;
               if (duplicate) throw error;
               mayReplay = true;
             }
           }
-          if (!mayReplay || !error.retryable || retry >= settings.maxRetries) throw error;
+          if (!mayReplay || !error.retryable) throw error;
           const delay = backoffDelay(retry, settings, api?.retryAfterMs);
+          // The deadline ended this attempt, or would end before the backoff and the next attempt.
+          if (deadline && Date.now() + delay >= deadline.at) throw deadline.expire(error);
+          if (retry >= settings.maxRetries) throw error;
           logger?.warn(`kling: retrying in ${Math.round(delay)} ms`, {
             retry: retry + 1,
             error: String(error),
@@ -209,16 +221,15 @@ function ensureSuccess(result: Sent): Sent {
 /** `Retry-After` holds either delta-seconds or an HTTP date. */
 export function parseRetryAfter(value: string | null): number | undefined {
   if (!value) return undefined;
-  // Number() of an HTTP date is NaN, and NaN >= 0 is false.
   const seconds = Number(value);
-  if (seconds >= 0) return seconds * 1000;
-  const date = Date.parse(value);
-  return date ? Math.max(0, date - Date.now()) : undefined;
+  // Number() of an HTTP date is NaN, and NaN >= 0 is false. A date in the past or garbage gives 0 or NaN: none.
+  return seconds >= 0 ? seconds * 1000 : Math.max(0, Date.parse(value) - Date.now()) || undefined;
 }
 
 /** `base` with the settings `override` gives; an undefined one keeps its base value. */
 function resolveSettings(base: Settings, override: Omit<RequestOptions, 'signal'>): Settings {
   const settings = { ...base };
-  for (const key of SETTING_KEYS) settings[key] = override[key] ?? base[key];
+  for (const key in base)
+    settings[key as keyof Settings] = override[key as keyof Settings] ?? base[key as keyof Settings];
   return settings;
 }

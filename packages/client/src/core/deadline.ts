@@ -8,7 +8,7 @@ import { KlingConnectionError } from './errors.js';
 const SWEEP_MS = 100;
 
 interface Watch {
-  deadline: number;
+  at: number;
   expire(): void;
 }
 
@@ -18,7 +18,7 @@ let sweeper: ReturnType<typeof setInterval> | undefined;
 function sweep() {
   const now = Date.now();
   for (const watch of watched) {
-    if (now >= watch.deadline) {
+    if (now >= watch.at) {
       watched.delete(watch);
       watch.expire();
     }
@@ -31,8 +31,8 @@ function sweep() {
 }
 
 /**
- * Settles like `work`, or rejects with a timed-out KlingConnectionError once `timeoutMs` has passed (0
- * disables the limit). The work is abandoned, not aborted: a caller's AbortSignal is what cancels a request
+ * Settles like `work`, or rejects with a timed-out KlingConnectionError once `timeoutMs` has passed (0 or
+ * Infinity: no limit). The work is abandoned, not aborted: a caller's AbortSignal is what cancels a request
  * for real.
  */
 export function withDeadline<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
@@ -40,7 +40,7 @@ export function withDeadline<T>(work: Promise<T>, timeoutMs: number): Promise<T>
   return new Promise<T>((resolve, reject) => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const watch: Watch = {
-      deadline: Date.now() + timeoutMs,
+      at: Date.now() + timeoutMs,
       expire() {
         // Nobody awaits the abandoned work any more; its late failure must not surface as unhandled.
         work.catch(() => {});
@@ -57,9 +57,10 @@ export function withDeadline<T>(work: Promise<T>, timeoutMs: number): Promise<T>
         (sweeper as { unref?: () => void }).unref?.();
       }
     }
+    // Clears whichever of the two was used; the other call does nothing.
     const settle = () => {
-      if (timer) clearTimeout(timer);
-      else watched.delete(watch);
+      clearTimeout(timer);
+      watched.delete(watch);
     };
     work.then(
       (value) => {

@@ -142,9 +142,9 @@ export class KlingConnectionError extends KlingError {
   override readonly name = 'KlingConnectionError';
   readonly retryable = true;
   declare readonly timedOut: boolean;
-  constructor(message: string, { cause, timedOut = false }: { cause?: unknown; timedOut?: boolean } = {}) {
-    super(message, { cause });
-    this.timedOut = timedOut;
+  constructor(message: string, options: { cause?: unknown; timedOut?: boolean } = {}) {
+    super(message, options);
+    this.timedOut = !!options.timedOut;
   }
 }
 

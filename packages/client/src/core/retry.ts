@@ -41,5 +41,5 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 export function abortError(signal: AbortSignal): KlingAbortError {
-  return new KlingAbortError('The operation was aborted by its AbortSignal.', { cause: signal.reason });
+  return new KlingAbortError('Aborted by its AbortSignal.', { cause: signal.reason });
 }

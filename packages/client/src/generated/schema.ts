@@ -135,14 +135,27 @@ export interface components {
             request_id: string;
         };
         /**
+         * @description Platform task id. Seen numeric (`867283741759111202`) and base64-like (`CjMT7WdSwWcAAAAAALvB3g`), so the
+         *     pattern admits digits and both base64 alphabets with padding, up to 128 characters (klingkit's bound, far
+         *     above any id seen). Anything else (dots, spaces, control characters) is not a task id: receivers
+         *     refuse it rather than build file names or URLs from it.
+         */
+        TaskId: string;
+        /**
          * @description `submitted` (accepted, queued) -> `processing` -> `succeed` or `failed`. Note the spelling `succeed`.
          * @enum {string}
          */
         TaskStatus: "submitted" | "processing" | "succeed" | "failed";
+        /**
+         * @description Your own id for the task, unique per account; it never replaces the platform's `task_id`, and the task
+         *     can be queried by it. A create that reuses an id the account already has is rejected with 400 / 1201
+         *     (klingkit's reading; the platform does not document the answer). The 256-character limit is klingkit's.
+         */
+        ExternalTaskId: string;
         /** @description Task parameters echoed back. */
         TaskInfo: {
             /** @description The `external_task_id` given at create; absent or empty when none was given. */
-            external_task_id?: string;
+            external_task_id?: components["schemas"]["ExternalTaskId"] | "";
         };
         /**
          * @description Whether to also generate a watermarked variant of each result (`watermark_url`). Custom watermarks are
@@ -154,10 +167,12 @@ export interface components {
         };
         /** @description Fields every image task carries, in queries, lists and callbacks. */
         TaskBase: {
-            /** @description Platform task id; seen numeric (`867283741759111202`) and base64-like (`CjMT7WdSwWcAAAAAALvB3g`). */
-            task_id: string;
+            task_id: components["schemas"]["TaskId"];
             task_status: components["schemas"]["TaskStatus"];
-            /** @description Why the task failed (for example a content-safety rejection); empty unless it failed. */
+            /**
+             * @description Why the task failed (for example a content-safety rejection); empty unless it failed. The platform's
+             *     reasons are one sentence; 4096 characters is klingkit's bound.
+             */
             task_status_msg?: string;
             task_info?: components["schemas"]["TaskInfo"];
             watermark_info?: components["schemas"]["WatermarkInfo"];
@@ -175,28 +190,29 @@ export interface components {
             updated_at: number;
         };
         /**
+         * Format: uri
+         * @description An absolute `http` or `https` URL of a result file, without spaces or control characters. Result links are
+         *     signed CDN URLs of a few hundred characters; 4096 is klingkit's generous bound. Any other scheme
+         *     (`data:`, `javascript:`, `file:`) is refused.
+         */
+        ResultUrl: string;
+        /**
          * @description One result image. URLs are anti-hotlinking links, deleted 30 days after generation: download results
          *     you want to keep. One reseller's samples show `{id, url}` without `index`; tolerant clients accept both.
          */
         TaskResultImage: {
             /** @description Sequence number of the image within the task, from 0. */
             index?: number;
-            /** @description Image id, seen instead of `index` in some third-party samples. */
+            /** @description Image id, seen instead of `index` in some third-party samples (klingkit bounds it at 256). */
             id?: string;
-            /**
-             * Format: uri
-             * @description Generated image URL (expires 30 days after generation).
-             */
-            url: string;
-            /**
-             * Format: uri
-             * @description Watermarked variant, present when `watermark_info.enabled` was true.
-             */
-            watermark_url?: string;
+            /** @description Generated image URL (expires 30 days after generation). */
+            url: components["schemas"]["ResultUrl"];
+            /** @description Watermarked variant, present when `watermark_info.enabled` was true. */
+            watermark_url?: components["schemas"]["ResultUrl"];
         };
         /** @description Results of an Image Generation task; present once the task succeeded. */
         ImageGenerationTaskResult: {
-            /** @description The `n` result images. */
+            /** @description The `n` result images; `n` is 1 to 9, so at most 9. */
             images?: components["schemas"]["TaskResultImage"][];
         };
         /** @description An Image Generation task as queries, lists and callbacks return it. */
@@ -243,12 +259,6 @@ export interface components {
          *     callbacks). Must be an absolute `http` or `https` URL.
          */
         CallbackUrl: string;
-        /**
-         * @description Your own id for the task, unique per account; it never replaces the platform's `task_id`, and the task
-         *     can be queried by it. A create that reuses an id the account already has is rejected with 400 / 1201
-         *     (klingkit's reading; the platform does not document the answer). The 256-character limit is klingkit's.
-         */
-        ExternalTaskId: string;
         /**
          * @description Creates an Image Generation task: text-to-image, or image-to-image with `image`. Fields with a default
          *     may be omitted. Unknown fields are rejected (400 / 1201), except the legacy `model`.
@@ -314,8 +324,7 @@ export interface components {
         } & (unknown & unknown & unknown & unknown & unknown & unknown);
         /** @description The task a create call made, before any result. */
         CreatedTask: {
-            /** @description Platform task id; query the task with it. */
-            task_id: string;
+            task_id: components["schemas"]["TaskId"];
             task_status: components["schemas"]["TaskStatus"];
             task_info?: components["schemas"]["TaskInfo"];
             /**
@@ -344,9 +353,9 @@ export interface components {
              * @enum {string}
              */
             result_type?: "single" | "series";
-            /** @description The `n` result images of a `single` task. */
+            /** @description The `n` result images of a `single` task; `n` is 1 to 9, so at most 9. */
             images?: components["schemas"]["TaskResultImage"][];
-            /** @description The `series_amount` images of a `series` task. */
+            /** @description The `series_amount` images of a `series` task; `series_amount` is 2 to 9, so at most 9. */
             series_images?: components["schemas"]["TaskResultImage"][];
         };
         /** @description An Omni-Image task as queries, lists and callbacks return it. */
@@ -558,10 +567,13 @@ export interface components {
     pathItems: never;
 }
 export type SuccessEnvelope = components['schemas']['SuccessEnvelope'];
+export type TaskId = components['schemas']['TaskId'];
 export type TaskStatus = components['schemas']['TaskStatus'];
+export type ExternalTaskId = components['schemas']['ExternalTaskId'];
 export type TaskInfo = components['schemas']['TaskInfo'];
 export type WatermarkInfo = components['schemas']['WatermarkInfo'];
 export type TaskBase = components['schemas']['TaskBase'];
+export type ResultUrl = components['schemas']['ResultUrl'];
 export type TaskResultImage = components['schemas']['TaskResultImage'];
 export type ImageGenerationTaskResult = components['schemas']['ImageGenerationTaskResult'];
 export type ImageGenerationTask = components['schemas']['ImageGenerationTask'];
@@ -570,7 +582,6 @@ export type ErrorResponse = components['schemas']['ErrorResponse'];
 export type ImageInput = components['schemas']['ImageInput'];
 export type ElementReference = components['schemas']['ElementReference'];
 export type CallbackUrl = components['schemas']['CallbackUrl'];
-export type ExternalTaskId = components['schemas']['ExternalTaskId'];
 export type ImageGenerationCreateRequest = components['schemas']['ImageGenerationCreateRequest'];
 export type CreatedTask = components['schemas']['CreatedTask'];
 export type CreateTaskResponse = components['schemas']['CreateTaskResponse'];

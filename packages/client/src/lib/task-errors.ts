@@ -26,9 +26,11 @@ export class KlingWaitTimeoutError extends KlingError {
   declare readonly taskId: string;
   /** The last status seen, to resume waiting or to report. */
   declare readonly lastStatus: string | undefined;
-  constructor(taskId: string, timeoutMs: number, lastStatus: string | undefined) {
+  /** `cause`: the failure of the poll the deadline cut short, if one was. */
+  constructor(taskId: string, timeoutMs: number, lastStatus: string | undefined, cause?: unknown) {
     super(
       `Kling task ${taskId} did not finish within ${timeoutMs} ms (last status: ${lastStatus ?? 'unknown'}).`,
+      { cause },
     );
     Object.assign(this, { taskId, lastStatus });
   }

@@ -1,4 +1,6 @@
-import { describe, expect, it, vi } from 'vitest';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { KlingApiError, KlingConnectionError } from '../core/errors.js';
 import { createKlingClient } from '../kling-client.js';
 import { KlingTaskFailedError, KlingWaitTimeoutError } from './task-errors.js';
@@ -228,6 +230,93 @@ describe('tasks.wait and tasks.generate', () => {
     });
     faults.push('drop', 'drop', 'drop');
     await expect(client.tasks.get('generations', task_id)).rejects.toBeInstanceOf(KlingConnectionError);
+  });
+});
+
+/**
+ * A hostile task API on 127.0.0.1: `answer` decides what each GET gets (or nothing at all). Records when each
+ * request arrived, so a test can show that none was sent after a wait's deadline.
+ */
+async function hostileApi(answer: (response: ServerResponse) => void) {
+  const arrivals: number[] = [];
+  const server = createServer((request, response) => {
+    arrivals.push(Date.now());
+    request.resume();
+    answer(response);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  servers.push(server);
+  return { baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, arrivals };
+}
+const servers: ReturnType<typeof createServer>[] = [];
+afterEach(async () => {
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+/** Starts a wait and returns its outcome with the latest time its deadline can be (the wait reads the clock once). */
+async function timedWait(client: ReturnType<typeof createKlingClient>, timeoutMs: number) {
+  const started = Date.now();
+  const waiting = client.tasks.wait('generations', 't1', { timeoutMs, pollIntervalMs: 10 });
+  const latestDeadline = Date.now() + timeoutMs;
+  const error = await waiting.catch((caught: unknown) => caught);
+  return { error, latestDeadline, elapsed: Date.now() - started };
+}
+
+// Long enough for the unbounded behaviour to end on its own and fail the assertions, not the timeout.
+describe('tasks.wait against a hostile server', { timeout: 15_000 }, () => {
+  const errorBody = (code: number, status: number) => (response: ServerResponse) =>
+    response
+      .writeHead(status, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ code, message: 'slow down', request_id: 'r' }));
+
+  it('ends by its deadline when the server accepts and never answers, sending nothing after it', async () => {
+    const { baseUrl, arrivals } = await hostileApi(() => {});
+    // Each attempt may take 2 s and is retried once: 4 s without a deadline that bounds them.
+    const client = createKlingClient({
+      apiKey: 'k',
+      baseUrl,
+      timeoutMs: 2000,
+      maxRetries: 1,
+      baseDelayMs: 50,
+    });
+    const { error, latestDeadline, elapsed } = await timedWait(client, 300);
+    expect(error).toBeInstanceOf(KlingWaitTimeoutError);
+    expect(error).toMatchObject({ taskId: 't1', lastStatus: undefined });
+    expect((error as Error).cause).toMatchObject({ name: 'KlingConnectionError', timedOut: true });
+    expect(arrivals.length).toBeGreaterThan(0);
+    expect(arrivals.every((at) => at < latestDeadline)).toBe(true);
+    // A safety net against hanging, not the measure: the assertions above are.
+    expect(elapsed).toBeLessThan(5 * 300);
+  });
+
+  it('does not start a backoff that would outlast the deadline when every poll is answered slowly with 5xx', async () => {
+    const { baseUrl, arrivals } = await hostileApi((response) => {
+      setTimeout(() => errorBody(5001, 503)(response), 100);
+    });
+    const client = createKlingClient({ apiKey: 'k', baseUrl, maxRetries: 3, baseDelayMs: 200 });
+    const { error, latestDeadline, elapsed } = await timedWait(client, 500);
+    expect(error).toBeInstanceOf(KlingWaitTimeoutError);
+    expect((error as Error).cause).toMatchObject({ name: 'KlingApiError', code: 5001 });
+    expect(arrivals.length).toBeGreaterThan(0);
+    expect(arrivals.every((at) => at < latestDeadline)).toBe(true);
+    expect(elapsed).toBeLessThan(5 * 500);
+  });
+
+  it("does not sleep through a 429's Retry-After past the deadline", async () => {
+    const { baseUrl, arrivals } = await hostileApi((response) => {
+      response.setHeader('retry-after', '3');
+      errorBody(1302, 429)(response);
+    });
+    const client = createKlingClient({ apiKey: 'k', baseUrl, maxRetries: 1, maxDelayMs: 3000 });
+    const { error, latestDeadline, elapsed } = await timedWait(client, 300);
+    expect(error).toBeInstanceOf(KlingWaitTimeoutError);
+    expect((error as Error).cause).toMatchObject({ name: 'KlingApiError', code: 1302 });
+    expect(arrivals).toHaveLength(1);
+    expect(arrivals.every((at) => at < latestDeadline)).toBe(true);
+    expect(elapsed).toBeLessThan(5 * 300);
   });
 });
 

@@ -1,4 +1,4 @@
-import type { RequestOptions, Transport } from '../core/client.js';
+import type { CallDeadline, RequestOptions, Transport } from '../core/client.js';
 import { KlingApiError } from '../core/errors.js';
 import { sleep } from '../core/retry.js';
 import type {
@@ -25,9 +25,15 @@ export const FAMILY_PATHS = { generations: '/v1/images/generations', omni: '/v1/
 /** Select a task by the platform's id or by the `external_task_id` given at create. */
 export type TaskSelector = { taskId: string } | { externalTaskId: string };
 
-/** Options of a wait. Each poll uses the client's per-request timeout; `timeoutMs` here bounds the whole wait. */
+/**
+ * Options of a wait. Each poll uses the client's per-request timeout and retries; `timeoutMs` here bounds the whole
+ * wait, those retries and their backoff included.
+ */
 export interface WaitOptions extends Omit<RequestOptions, 'timeoutMs'> {
-  /** Give up after this long with a KlingWaitTimeoutError. Default 10 minutes. */
+  /**
+   * Give up after this long with a KlingWaitTimeoutError (its `cause`: the failure of a poll the deadline cut
+   * short). No request is sent after it and no backoff that would outlast it is started. Default 10 minutes.
+   */
   timeoutMs?: number;
   /** First poll delay; later ones grow by half up to `maxPollIntervalMs`. Default 2000 ms. */
   pollIntervalMs?: number;
@@ -115,28 +121,41 @@ export function createTaskWorkflows(transport: Transport): TaskWorkflows {
     get: lookUp as TaskWorkflows['get'],
 
     async wait(family, selector, options = {}) {
-      // The rest, without the wait's own `timeoutMs`, leaves each poll the client's per-request timeout.
+      // The rest, without the wait's own `timeoutMs`, leaves each poll the client's per-request timeout (and the
+      // deadline below cuts it short).
       const {
         timeoutMs = 10 * 60_000,
         pollIntervalMs = 2000,
         maxPollIntervalMs = 15_000,
-        ...pollOptions
-      } = options;
-      const deadline = Date.now() + timeoutMs;
+        ...poll
+      }: WaitOptions & { deadline?: CallDeadline } = options;
       let interval = pollIntervalMs;
       let last: { task_id: string; task_status: string; updated_at?: number } | undefined;
+      // Every poll, its retries and their backoff included, ends by the wait's deadline.
+      const deadline: CallDeadline = {
+        at: Date.now() + timeoutMs,
+        expire: (cause) =>
+          new KlingWaitTimeoutError(
+            // Before any answer: the id the caller gave, a string or the one field of a selector.
+            last?.task_id ?? Object(selector).taskId ?? Object(selector).externalTaskId ?? selector,
+            timeoutMs,
+            last?.task_status,
+            cause,
+          ),
+      };
+      poll.deadline = deadline;
       for (;;) {
-        const task = (await lookUp(family, selector, pollOptions)) as typeof last & object;
-        if (!last || last.task_status !== task.task_status || last.updated_at !== task.updated_at)
+        const task = (await lookUp(family, selector, poll)) as typeof last & object;
+        if (last?.task_status !== task.task_status || last?.updated_at !== task.updated_at)
           options.onProgress?.(task);
         last = task;
         if (task.task_status === 'succeed' || task.task_status === 'failed')
           return task as TaskOf<typeof family>;
-        const remaining = deadline - Date.now();
-        if (remaining <= 0) {
-          throw new KlingWaitTimeoutError(task.task_id, timeoutMs, task.task_status);
-        }
-        await sleep(Math.min(remaining, interval * (0.8 + Math.random() * 0.4)), options.signal);
+        // Past the deadline, the next poll rejects before sending anything.
+        await sleep(
+          Math.min(deadline.at - Date.now(), interval * (0.8 + Math.random() * 0.4)),
+          options.signal,
+        );
         interval = Math.min(maxPollIntervalMs, interval * 1.5);
       }
     },

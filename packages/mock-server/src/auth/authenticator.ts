@@ -1,5 +1,6 @@
 import { decodeJwt, decodeProtectedHeader, errors, jwtVerify } from 'jose';
 import type { Clock } from '../lifecycle/clock.js';
+import { API_KEY_ACCOUNT_PREFIX } from './account-label.js';
 
 export interface KeyPairAccount {
   accessKey: string;
@@ -63,7 +64,7 @@ export function createAuthenticator(options: {
       if (cached) return checkWindow(cached) ?? { ok: true, account: cached.account };
       // Configured API keys first (a Set lookup, not a comparison that stops at the first differing
       // character): a key that happens to hold two dots is still a key, not a malformed JWT.
-      if (apiKeys.has(token)) return { ok: true, account: `api-key:${token}` };
+      if (apiKeys.has(token)) return { ok: true, account: `${API_KEY_ACCOUNT_PREFIX}${token}` };
       if (token.split('.').length !== 3)
         return { ok: false, code: 1000, message: 'Authentication failed: unknown API key' };
       return verifyJwt(token);

@@ -1,3 +1,5 @@
+import { CONTROL_RANGES, checkFields, checkNumber } from '../controls/control-bounds.js';
+
 export interface FaultOptions {
   /** Added to every API answer, in real milliseconds. */
   latencyMs?: number;
@@ -19,6 +21,11 @@ export interface FaultOptions {
   seed?: number;
 }
 
+/** Changes to the faults: like the options, and `null` unsets a value (back to off, or its default). */
+export type FaultChanges = { [K in keyof FaultOptions]?: FaultOptions[K] | null };
+
+const SHARES = ['serverErrorRate', 'rateLimitRate', 'dropRate', 'afterCreateShare'] as const;
+
 export type InjectedFault =
   | { kind: 'server'; status: 500 | 503 | 504; code: 5000 | 5001 | 5002; afterCreate: boolean }
   | { kind: 'drop'; afterCreate: boolean }
@@ -34,24 +41,36 @@ const SERVER_FAULTS = [
 export function createFaultInjector(initial: FaultOptions = {}) {
   let settings: FaultOptions = {};
   let random = mulberry32(1);
-  const configure = (next: FaultOptions) => {
-    for (const key of ['serverErrorRate', 'rateLimitRate', 'dropRate', 'afterCreateShare'] as const) {
-      const value = next[key];
-      if (value !== undefined && !(value >= 0 && value <= 1))
-        throw new RangeError(`faults.${key} must be from 0 to 1; got ${value}`);
+  /** The settings `changes` lead to, checked, without applying them. */
+  const plan = (changes: FaultChanges): FaultOptions => {
+    const fields = checkFields('faults', changes, ['latencyMs', 'seed', ...SHARES]) as FaultChanges;
+    const next: FaultOptions = { ...settings };
+    for (const key of ['latencyMs', 'seed', ...SHARES] as const) {
+      const value = fields[key];
+      if (value === null) delete next[key];
+      else if (value !== undefined) {
+        const range = key === 'latencyMs' || key === 'seed' ? CONTROL_RANGES[key] : CONTROL_RANGES.share;
+        next[key] = checkNumber(`faults.${key}`, value, range);
+      }
     }
-    const merged = { ...settings, ...next };
-    const total = (merged.serverErrorRate ?? 0) + (merged.rateLimitRate ?? 0) + (merged.dropRate ?? 0);
+    const total = (next.serverErrorRate ?? 0) + (next.rateLimitRate ?? 0) + (next.dropRate ?? 0);
     if (total > 1)
       throw new RangeError(
         `faults.serverErrorRate + rateLimitRate + dropRate must not exceed 1; got ${Number(total.toFixed(6))}`,
       );
-    settings = merged;
-    if (next.seed !== undefined) random = mulberry32(next.seed);
+    return next;
   };
+  /** Applies settings from `plan`; `reseed` (the changes named a seed) restarts the fault sequence. */
+  const apply = (next: FaultOptions, reseed: boolean) => {
+    settings = next;
+    if (reseed) random = mulberry32(next.seed ?? 1);
+  };
+  const configure = (changes: FaultChanges) => apply(plan(changes), changes.seed !== undefined);
   configure(initial);
 
   return {
+    plan,
+    apply,
     configure,
     get settings(): Readonly<FaultOptions> {
       return settings;

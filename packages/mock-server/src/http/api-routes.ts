@@ -5,13 +5,6 @@ import type { MockRequest, MockResponse } from './mock-request.js';
 
 const FAMILY_BY_SEGMENT: Record<string, TaskFamily> = { generations: 'generations', 'omni-image': 'omni' };
 
-/** Prompt markers that make a task fail or be refused, for testing failure paths without the controls. */
-export const PROMPT_MARKERS = {
-  fail: '[mock:fail]',
-  policy: '[mock:policy]',
-  reject: '[mock:reject]',
-} as const;
-
 /** The six operations of the spec, for one authenticated account; only a create waits (for its body). */
 export function handleApi(
   context: MockContext,
@@ -76,7 +69,7 @@ async function createTask(
     callbackUrl === undefined ? undefined : context.callbacks.refuse(callbackUrl, request.origin);
   if (refused) return context.fail(1201, `Invalid parameter callback_url: ${refused}`);
   const prompt = String(fields.prompt);
-  if (prompt.includes(PROMPT_MARKERS.reject)) {
+  if (context.outcomes.refusesPrompt(prompt)) {
     return context.fail(1301, 'Content security policy triggered: the prompt may contain sensitive content');
   }
 
@@ -112,7 +105,7 @@ async function createTask(
     createdAt: now,
     processingAt,
     endsAt: processingAt + timings.processingMs + timings.perImageMs * (imageCount - 1),
-    outcome: context.plannedOutcome(prompt),
+    outcome: context.outcomes.planned(prompt),
     status: 'submitted',
     updatedAt: now,
     units: imageCount,

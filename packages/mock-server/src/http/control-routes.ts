@@ -1,18 +1,77 @@
-import type { MockServerControls } from '../mock-server.js';
+import { CONTROL_TOKEN_HEADER, type ControlAccess, type Door } from '../controls/control-access.js';
+import { CONTROL_LIMITS, checkFields } from '../controls/control-bounds.js';
+import type { MockServerControls } from '../controls/mock-controls.js';
 import type { MockRequest, MockResponse } from './mock-request.js';
+
+const CONTROL_LIST =
+  'POST /__mock/reset, GET /__mock/tasks, GET /__mock/callbacks, GET /__mock/stats, POST /__mock/clock, GET|POST /__mock/config, POST /__mock/fail-next, POST /__mock/inject-error';
+/** On every control answer: never cached, never sniffed into something a browser would run. */
+const CONTROL_HEADERS = {
+  'content-type': 'application/json; charset=utf-8',
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+};
+
+/** A refusal with its status, for what is wrong with the request rather than with a value in it. */
+class ControlRefusal extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 /**
  * Test controls over HTTP under `/__mock/`, a prefix the spec does not describe: the same operations as the
- * programmatic controls, for tests in other processes and languages.
+ * programmatic controls, for tests in other processes and languages. `access` decides who may use them;
+ * every POST must be `application/json` (so no web page can send one as a "simple" request), and its body is
+ * at most 1 MiB. Answers carry no CORS headers except for an allowed origin.
  */
-export async function handleControl(
+export function createControlRoutes(controls: MockServerControls, access: ControlAccess) {
+  return async function handleControl(request: MockRequest, door: Door): Promise<MockResponse> {
+    const checked = access.check(request, door);
+    const body: BodyState = { read: false };
+    let answer: MockResponse;
+    if ('refusal' in checked) answer = checked.refusal;
+    else if (request.method === 'OPTIONS') answer = preflight(checked.headers);
+    else answer = await route(controls, request, checked.headers, body);
+    // A body left unread (by a refusal, or sent with a GET) would otherwise be drained before the connection
+    // can serve its next request: close it instead, as the listener does after a 413.
+    const unreadBody =
+      door === 'http' &&
+      !body.read &&
+      (Number(request.header('content-length') ?? 0) > 0 || request.header('transfer-encoding') !== null);
+    return {
+      status: answer.status,
+      headers: { ...answer.headers, ...CONTROL_HEADERS, ...(unreadBody && { connection: 'close' }) },
+      body: answer.body,
+    };
+  };
+}
+
+/** Whether a control read the request's body (or began to: an over-long one is refused mid-way). */
+interface BodyState {
+  read: boolean;
+}
+
+async function route(
   controls: MockServerControls,
   request: MockRequest,
+  headers: Record<string, string>,
+  body: BodyState,
 ): Promise<MockResponse> {
-  const route = `${request.method} ${request.path}`;
+  const read = (fields: readonly string[]) => readJson(request, fields, body);
+  const json = (status: number, value: unknown): MockResponse => ({
+    status,
+    headers,
+    body: JSON.stringify(value),
+  });
+  const path = `${request.method} ${request.path}`;
   try {
-    switch (route) {
+    switch (path) {
       case 'POST /__mock/reset':
+        await read([]);
         controls.reset();
         return json(200, { ok: true });
       case 'GET /__mock/tasks':
@@ -20,8 +79,8 @@ export async function handleControl(
       case 'GET /__mock/callbacks':
         return json(200, controls.callbacks());
       case 'POST /__mock/clock': {
-        const { advanceMs } = await readJson(request);
-        controls.advanceClock(Number(advanceMs));
+        const { advanceMs } = await read(['advanceMs']);
+        controls.advanceClock(advanceMs as number);
         return json(200, { now: controls.now() });
       }
       case 'GET /__mock/stats':
@@ -29,44 +88,75 @@ export async function handleControl(
       case 'GET /__mock/config':
         return json(200, controls.config());
       case 'POST /__mock/config':
-        controls.configure(await readJson(request));
+        controls.configure(await read(['timings', 'limits', 'faults', 'profile']));
         return json(200, controls.config());
       case 'POST /__mock/fail-next': {
-        const { count, message } = await readJson(request);
-        controls.failNext(
-          count === undefined ? 1 : Number(count),
-          message === undefined ? undefined : String(message),
-        );
+        const { count, message } = await read(['count', 'message']);
+        controls.failNext(count as number | undefined, message as string | undefined);
         return json(200, { ok: true });
       }
       case 'POST /__mock/inject-error': {
-        const { code, count } = await readJson(request);
-        controls.injectError(Number(code), count === undefined ? 1 : Number(count));
+        const { code, count } = await read(['code', 'count']);
+        controls.injectError(code as number, count as number | undefined);
         return json(200, { ok: true });
       }
       default:
-        return json(404, {
-          error: `No control ${route}. Controls: POST /__mock/reset, GET /__mock/tasks, GET /__mock/callbacks, GET /__mock/stats, POST /__mock/clock, GET|POST /__mock/config, POST /__mock/fail-next, POST /__mock/inject-error`,
-        });
+        return json(404, { error: `No control ${path.slice(0, 200)}. Controls: ${CONTROL_LIST}` });
     }
   } catch (error) {
-    return json(400, { error: error instanceof Error ? error.message : String(error) });
+    if (error instanceof ControlRefusal) return json(error.status, { error: error.message });
+    if (error instanceof RangeError || error instanceof SyntaxError)
+      return json(400, { error: error.message.slice(0, 500) });
+    return json(500, { error: 'Internal error in the mock controls' });
   }
 }
 
-async function readJson(request: MockRequest): Promise<Record<string, unknown>> {
-  const body = await request.body();
-  if (!body || body.length === 0) return {};
-  const parsed: unknown = JSON.parse(body.toString('utf8'));
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-    throw new TypeError('control body must be a JSON object');
-  return parsed as Record<string, unknown>;
+/**
+ * The body of a control POST as an object with only `fields`: empty means `{}`, but the content type must be
+ * JSON even then, and a body over 1 MiB is refused before it is read (or as soon as it passes the limit).
+ */
+async function readJson(
+  request: MockRequest,
+  fields: readonly string[],
+  state: BodyState,
+): Promise<Record<string, unknown>> {
+  const type = request.header('content-type') ?? '';
+  if (!/^application\/json\s*(;|$)/i.test(type)) {
+    throw new ControlRefusal(
+      415,
+      `Mock control POSTs need content-type: application/json (even with no body); got ${JSON.stringify(type.slice(0, 100) || '(none)')}`,
+    );
+  }
+  state.read = true;
+  const body = await request.body(CONTROL_LIMITS.bodyBytes);
+  if (body === undefined) {
+    throw new ControlRefusal(
+      413,
+      `Mock control bodies are limited to ${CONTROL_LIMITS.bodyBytes} bytes (1 MiB); this one is larger`,
+    );
+  }
+  if (body.length === 0) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    throw new SyntaxError(`Mock control body is not valid JSON (${(error as Error).message.slice(0, 200)})`);
+  }
+  return checkFields('control body', parsed, fields);
 }
 
-function json(status: number, value: unknown): MockResponse {
+function preflight(headers: Record<string, string>): MockResponse {
+  const cors = 'access-control-allow-origin' in headers;
   return {
-    status,
-    headers: { 'content-type': 'application/json; charset=utf-8' },
-    body: JSON.stringify(value),
+    status: 204,
+    headers: cors
+      ? {
+          ...headers,
+          'access-control-allow-methods': 'GET, POST',
+          'access-control-allow-headers': `content-type, ${CONTROL_TOKEN_HEADER}`,
+          'access-control-max-age': '600',
+        }
+      : { allow: 'GET, POST, OPTIONS' },
+    body: '',
   };
 }

@@ -13,8 +13,8 @@ export function createFetchHandler(
       path: url.pathname,
       query: url.searchParams,
       header: (name) => request.headers.get(name),
-      body: () => {
-        requestBody ??= readBody(request, maxBodyBytes);
+      body: (limit = maxBodyBytes) => {
+        requestBody ??= readBody(request, limit);
         return requestBody;
       },
       origin: url.origin,

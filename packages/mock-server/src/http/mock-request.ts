@@ -8,8 +8,11 @@ export interface MockRequest {
   path: string;
   query: URLSearchParams;
   header(name: string): string | null;
-  /** The raw body, or `undefined` when it exceeded the size limit. */
-  body(): Promise<Buffer | undefined>;
+  /**
+   * The raw body, or `undefined` when it exceeded the size limit: the door's own, or `limit` bytes when
+   * given (the controls take far less than a create). Read once; later calls get the first result.
+   */
+  body(limit?: number): Promise<Buffer | undefined>;
   /** `http://host:port` as the client reached the mock; result URLs are built on it. */
   origin: string;
 }

@@ -191,8 +191,8 @@ class NodeRequest implements MockRequest {
     return rawHeader(this.incoming.rawHeaders, name.toLowerCase());
   }
 
-  body(): Promise<Buffer | undefined> {
-    this.bodyRead ??= readBody(this.incoming, this.maxBodyBytes);
+  body(limit = this.maxBodyBytes): Promise<Buffer | undefined> {
+    this.bodyRead ??= readBody(this.incoming, limit);
     return this.bodyRead;
   }
 

@@ -1,3 +1,4 @@
+import { CONTROL_LIMITS, CONTROL_RANGES, checkFields, checkNumber } from '../controls/control-bounds.js';
 import type { Clock } from '../lifecycle/clock.js';
 
 export interface LimitOptions {
@@ -11,19 +12,81 @@ export interface LimitOptions {
   balances?: Record<string, number>;
 }
 
+/**
+ * Changes to the limits: like the options, and `null` unsets a value (concurrency back to its default of 20,
+ * the request rate and balances back to unlimited; `balances: null` drops every account's own balance).
+ */
+export interface LimitChanges {
+  concurrency?: number | null;
+  requestsPerSecond?: number | null;
+  balance?: number | null;
+  balances?: Record<string, number | null> | null;
+}
+
 export type LimitRefusal = { code: 1102 | 1302 | 1303; message: string };
 
+const DEFAULT_CONCURRENCY = 20;
+const FIELDS = ['concurrency', 'requestsPerSecond', 'balance', 'balances'] as const;
+
 /** Per-account concurrency slots, request rate and unit balance, as the platform enforces them. */
-export function createAccountLimits(initial: LimitOptions, clock: Clock) {
-  let settings: LimitOptions = checked({ concurrency: 20, ...initial });
+export function createAccountLimits(
+  initial: LimitOptions,
+  clock: Clock,
+  /** How messages name an account (API keys masked). */
+  labelOf: (account: string) => string = (account) => account,
+) {
+  /** The settings `changes` lead to, checked, without applying them. */
+  const plan = (current: LimitOptions, changes: unknown): LimitOptions => {
+    const fields = checkFields('limits', changes, FIELDS) as LimitChanges;
+    const next: LimitOptions = { ...current };
+    for (const key of ['concurrency', 'requestsPerSecond', 'balance'] as const) {
+      const value = fields[key];
+      if (value === null) delete next[key];
+      else if (value !== undefined) next[key] = checkNumber(`limits.${key}`, value, CONTROL_RANGES[key]);
+    }
+    if (fields.balances !== undefined) next.balances = planBalances(current.balances, fields.balances);
+    if (Object.keys(next.balances ?? {}).length === 0) delete next.balances;
+    next.concurrency ??= DEFAULT_CONCURRENCY;
+    return next;
+  };
+
+  const planBalances = (current: Record<string, number> | undefined, changes: unknown) => {
+    // A map while merging: account names are data, never object keys like `__proto__`.
+    const merged = new Map(changes === null ? [] : Object.entries(current ?? {}));
+    if (changes !== null) {
+      if (typeof changes !== 'object' || Array.isArray(changes))
+        throw new RangeError('limits.balances must be an object of units by account, or null');
+      for (const [account, units] of Object.entries(changes)) {
+        if (units === null) merged.delete(account);
+        else
+          merged.set(
+            account,
+            checkNumber(`limits.balances.${labelOf(account)}`, units, CONTROL_RANGES.balance),
+          );
+      }
+    }
+    if (merged.size > CONTROL_LIMITS.balanceAccounts)
+      throw new RangeError(
+        `limits.balances may name at most ${CONTROL_LIMITS.balanceAccounts} accounts; got ${merged.size}`,
+      );
+    return Object.fromEntries(merged);
+  };
+
+  let settings: LimitOptions = plan({}, initial);
   const slots = new Map<string, number>();
   const spent = new Map<string, number>();
   const windows = new Map<string, { second: number; count: number }>();
-  const balanceOf = (account: string) => settings.balances?.[account] ?? settings.balance;
+  const balanceOf = (account: string) =>
+    settings.balances && Object.hasOwn(settings.balances, account)
+      ? settings.balances[account]
+      : settings.balance;
 
   return {
-    configure(next: LimitOptions) {
-      settings = checked({ ...settings, ...next, balances: { ...settings.balances, ...next.balances } });
+    /** The settings `changes` would lead to; throws a RangeError naming a bad value, and changes nothing. */
+    plan: (changes: LimitChanges) => plan(settings, changes),
+    /** Applies settings from `plan`. */
+    apply(next: LimitOptions) {
+      settings = next;
     },
     get settings(): Readonly<LimitOptions> {
       return settings;
@@ -47,7 +110,7 @@ export function createAccountLimits(initial: LimitOptions, clock: Clock) {
     /** Reserves slots and units for a new task, or says why not. */
     reserve(account: string, imageCount: number): LimitRefusal | undefined {
       const used = slots.get(account) ?? 0;
-      const limit = settings.concurrency ?? 20;
+      const limit = settings.concurrency ?? DEFAULT_CONCURRENCY;
       if (used + imageCount > limit) {
         return {
           code: 1303,
@@ -82,20 +145,6 @@ export function createAccountLimits(initial: LimitOptions, clock: Clock) {
       windows.clear();
     },
   };
-}
-
-/** Refuses settings that cannot work, naming the setting and what it takes. */
-function checked(options: LimitOptions): LimitOptions {
-  const whole = (name: string, value: number | undefined, min: number) => {
-    if (value !== undefined && !(Number.isInteger(value) && value >= min))
-      throw new RangeError(`limits.${name} must be a whole number >= ${min}; got ${value}`);
-  };
-  whole('concurrency', options.concurrency, 1);
-  whole('requestsPerSecond', options.requestsPerSecond, 1);
-  whole('balance', options.balance, 0);
-  for (const [account, units] of Object.entries(options.balances ?? {}))
-    whole(`balances.${account}`, units, 0);
-  return options;
 }
 
 export type AccountLimits = ReturnType<typeof createAccountLimits>;

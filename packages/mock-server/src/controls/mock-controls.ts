@@ -1,0 +1,205 @@
+import type { AccountLabels } from '../auth/account-label.js';
+import type { AccountId } from '../auth/authenticator.js';
+import type { CallbackDelivery, CallbackDispatcher } from '../callbacks/callback-dispatcher.js';
+import type { FaultChanges, FaultInjector, FaultOptions } from '../faults/fault-injector.js';
+import type { InjectedErrors } from '../faults/injected-errors.js';
+import type { ImageCache } from '../images/image-cache.js';
+import type { Clock } from '../lifecycle/clock.js';
+import type { TaskLifecycle } from '../lifecycle/task-lifecycle.js';
+import { TIMING_PROFILES, type TimingProfile, type Timings } from '../lifecycle/timings.js';
+import type { AccountLimits, LimitChanges, LimitOptions } from '../limits/account-limits.js';
+import type { Outcomes } from '../outcomes/outcomes.js';
+import type { TaskJsonCache } from '../store/task-json-cache.js';
+import { type TaskFamily, toTaskObject } from '../store/task-record.js';
+import type { TaskStore } from '../store/task-store.js';
+import { CONTROL_LIMITS, CONTROL_RANGES, checkFields, checkNumber, describeValue } from './control-bounds.js';
+
+/**
+ * A task as the controls show it: which account and family it belongs to, and its API object. The account
+ * is its AccessKey, or for an API key a masked label (`api-key:ab…yz#1a2b3c4d`): no control shows a key.
+ */
+export interface InspectedTask {
+  account: string;
+  family: TaskFamily;
+  task: ReturnType<typeof toTaskObject>;
+}
+
+/** What the mock holds in memory against its bounds, for soak tests and dashboards. */
+export interface MockStats {
+  tasks: { stored: number; limit: number };
+  imageCache: { entries: number; limit: number };
+  callbacks: {
+    recorded: number;
+    limit: number;
+    inFlight: number;
+    maxInFlight: number;
+    queued: number;
+    maxQueued: number;
+    /** Deliveries never sent since the last reset: queue full, or a target that was the mock itself. */
+    dropped: number;
+  };
+}
+
+/** The settings as the controls show them; `limits.balances` names API-key accounts by their labels. */
+export interface MockConfig {
+  timings: Timings;
+  limits: LimitOptions;
+  faults: FaultOptions;
+}
+
+/** What `configure` takes. Every value is range-checked (see the README); `null` unsets a limit or fault. */
+export interface MockConfigChanges {
+  timings?: Partial<Timings>;
+  limits?: LimitChanges;
+  faults?: FaultChanges;
+  profile?: TimingProfile;
+}
+
+/** Test controls, also served over HTTP under `/__mock/`. */
+export interface MockServerControls {
+  /** Forgets every task, delivery, slot and spent unit (accounts, config and the clock stay). */
+  reset(): void;
+  /** Every task (of one account, if given: its AccessKey, label or `api-key:KEY`), newest last. */
+  tasks(account?: AccountId): InspectedTask[];
+  /** Every callback delivery attempt so far. */
+  callbacks(): readonly CallbackDelivery[];
+  /** Moves the mock clock forward: tasks progress, tokens expire, results reach their retention. */
+  advanceClock(ms: number): void;
+  now(): number;
+  config(): MockConfig;
+  /** Sizes of the task store, image cache and callback log against their bounds. */
+  stats(): MockStats;
+  /** Applies all of `changes` or, when a value is out of range, none (RangeError naming it). */
+  configure(changes: MockConfigChanges): void;
+  /** The next `count` created tasks fail with `message` (default: a generic failure). */
+  failNext(count?: number, message?: string): void;
+  /**
+   * The next `count` API requests answer with business `code` (any code the spec documents, with its
+   * status), e.g. 1101 arrears or 1304 IP allow-list, which no request can otherwise provoke.
+   */
+  injectError(code: number, count?: number): void;
+}
+
+/** The timings in force: the controls change them, task creation reads them. */
+export interface TimingsSetting {
+  current: Timings;
+}
+
+/** The parts the controls read and steer; createMockServer builds them. */
+export interface ControlledParts {
+  clock: Clock;
+  labels: AccountLabels;
+  timings: TimingsSetting;
+  store: TaskStore;
+  lifecycle: TaskLifecycle;
+  limits: AccountLimits;
+  callbacks: CallbackDispatcher;
+  faults: FaultInjector;
+  injectedErrors: InjectedErrors;
+  outcomes: Outcomes;
+  images: ImageCache;
+  taskJson: TaskJsonCache;
+  bounds: { maxTasks: number; imageCacheSize: number };
+}
+
+/** The programmatic controls; `http/control-routes.ts` serves the same ones under `/__mock/`. */
+export function createMockControls(parts: ControlledParts): MockServerControls {
+  const { clock, labels, store, limits, callbacks, faults, images } = parts;
+  return {
+    reset() {
+      store.clear();
+      limits.reset();
+      callbacks.clear();
+      images.clear();
+      parts.taskJson.clear();
+      parts.outcomes.clear();
+      parts.injectedErrors.clear();
+      parts.lifecycle.stop();
+    },
+    tasks: (account) =>
+      store
+        .all()
+        .filter((record) => account === undefined || labels.matches(record.account, account))
+        .map((record) => ({
+          account: labels.labelOf(record.account),
+          family: record.family,
+          task: toTaskObject(record, record.origin),
+        })),
+    callbacks: () => callbacks.deliveries(),
+    advanceClock(ms) {
+      checkNumber('advanceMs', ms, CONTROL_RANGES.advanceMs);
+      if (clock.now() - Date.now() + ms > CONTROL_LIMITS.clockAheadMs) {
+        throw new RangeError(
+          `advanceMs ${ms} would put the mock clock more than ${CONTROL_LIMITS.clockAheadMs} ms (1,000 years) ahead of real time`,
+        );
+      }
+      clock.advance(ms);
+      parts.lifecycle.tick();
+    },
+    now: () => clock.now(),
+    stats: () => ({
+      tasks: { stored: store.size, limit: parts.bounds.maxTasks },
+      imageCache: { entries: images.size, limit: parts.bounds.imageCacheSize },
+      callbacks: {
+        recorded: callbacks.deliveries().length,
+        limit: callbacks.recordLimit,
+        inFlight: callbacks.inFlight,
+        maxInFlight: callbacks.maxInFlight,
+        queued: callbacks.queued,
+        maxQueued: callbacks.maxQueued,
+        dropped: callbacks.dropped,
+      },
+    }),
+    config() {
+      const { balances, ...shown } = limits.settings;
+      return {
+        timings: { ...parts.timings.current },
+        limits: {
+          ...shown,
+          ...(balances && {
+            balances: Object.fromEntries(
+              Object.entries(balances).map(([account, units]) => [labels.labelOf(account), units]),
+            ),
+          }),
+        },
+        faults: { ...faults.settings },
+      };
+    },
+    configure(changes) {
+      // Everything is checked before anything changes: a refused change leaves the config as it was.
+      const fields = checkFields('config', changes, ['timings', 'limits', 'faults', 'profile']);
+      const profile = fields.profile === undefined ? undefined : checkedProfile(fields.profile);
+      const nextTimings = checkedTimings(
+        profile ? TIMING_PROFILES[profile] : parts.timings.current,
+        changes.timings,
+      );
+      const nextLimits = changes.limits === undefined ? undefined : limits.plan(changes.limits);
+      const nextFaults = changes.faults === undefined ? undefined : faults.plan(changes.faults);
+      parts.timings.current = nextTimings;
+      if (nextLimits) limits.apply(nextLimits);
+      if (nextFaults) faults.apply(nextFaults, changes.faults?.seed !== undefined);
+    },
+    failNext: (count, message) => parts.outcomes.failNext(count, message),
+    injectError: (code, count) => parts.injectedErrors.inject(code, count),
+  };
+}
+
+/** `base` with `changes` applied, each value checked against its range (and no unknown names). */
+export function checkedTimings(base: Timings, changes: unknown): Timings {
+  // A copy even without changes: a profile's own object is never handed out to be changed.
+  const next = { ...base };
+  if (changes === undefined) return next;
+  const fields = checkFields('timings', changes, Object.keys(base));
+  for (const [key, value] of Object.entries(fields)) {
+    if (value !== undefined)
+      next[key as keyof Timings] = checkNumber(`timings.${key}`, value, CONTROL_RANGES.timingMs);
+  }
+  return next;
+}
+
+export function checkedProfile(profile: unknown): TimingProfile {
+  if (typeof profile === 'string' && Object.hasOwn(TIMING_PROFILES, profile)) return profile as TimingProfile;
+  throw new RangeError(
+    `profile must be one of ${Object.keys(TIMING_PROFILES).join(', ')}; got ${describeValue(profile)}`,
+  );
+}

@@ -1,0 +1,60 @@
+import {
+  CONTROL_LIMITS,
+  CONTROL_RANGES,
+  checkNumber,
+  checkPending,
+  describeValue,
+} from '../controls/control-bounds.js';
+import type { TaskRecord } from '../store/task-record.js';
+
+/** Prompt markers that make a task fail or be refused, for testing failure paths without the controls. */
+export const PROMPT_MARKERS = {
+  fail: '[mock:fail]',
+  policy: '[mock:policy]',
+  reject: '[mock:reject]',
+} as const;
+
+export type PlannedOutcome = TaskRecord['outcome'];
+
+const FAIL_NEXT_MESSAGE = 'Task failed as requested by the mock controls';
+
+/**
+ * How created tasks end: the prompt's markers first, then the `failNext` queue, else success. The one
+ * place that decides a task's fate, so a new way to choose it (a per-request header, a seeded task) is
+ * added here rather than in the create route.
+ */
+export function createOutcomes() {
+  const failQueue: string[] = [];
+  return {
+    /** Whether the prompt asks for the create itself to be refused (1301, nothing is created). */
+    refusesPrompt: (prompt: string) => prompt.includes(PROMPT_MARKERS.reject),
+    /** How the next created task ends; takes one entry of the `failNext` queue when no marker decides. */
+    planned(prompt: string): PlannedOutcome {
+      if (prompt.includes(PROMPT_MARKERS.policy))
+        return { status: 'failed', message: 'Failure to pass the risk control system' };
+      if (prompt.includes(PROMPT_MARKERS.fail))
+        return { status: 'failed', message: `Task failed as requested by ${PROMPT_MARKERS.fail}` };
+      const queued = failQueue.shift();
+      return queued === undefined ? { status: 'succeed' } : { status: 'failed', message: queued };
+    },
+    /** Queues `count` failures with `message`; checks both first (RangeError naming the field). */
+    failNext(count = 1, message = FAIL_NEXT_MESSAGE): void {
+      checkNumber('count', count, CONTROL_RANGES.count);
+      if (typeof message !== 'string' || message.length > CONTROL_LIMITS.messageChars) {
+        throw new RangeError(
+          `message must be a string of at most ${CONTROL_LIMITS.messageChars} characters; got ${describeValue(message)}`,
+        );
+      }
+      checkPending('fail-next', failQueue.length, count);
+      for (let i = 0; i < count; i++) failQueue.push(message);
+    },
+    get pending() {
+      return failQueue.length;
+    },
+    clear(): void {
+      failQueue.length = 0;
+    },
+  };
+}
+
+export type Outcomes = ReturnType<typeof createOutcomes>;
