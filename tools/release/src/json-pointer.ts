@@ -64,30 +64,57 @@ export function sourceLocation(
   root: unknown,
   path: readonly Segment[],
 ): { pointer: Segment[]; consumed: number; value: unknown } {
-  let { node, at } = resolve(root, root, []);
-  let consumed = 0;
-  for (const segment of path) {
+  type Found = { pointer: Segment[]; consumed: number; value: unknown };
+  const seen = new Set<string>();
+  // Depth-first: the written location is the one that explains the most of the path. Several `allOf`
+  // parts may hold the same name (an envelope's `data` and the part that narrows it); the right one is
+  // the part the rest of the path can be followed into.
+  const locate = (node: unknown, at: Segment[], index: number): Found => {
+    let best: Found = { pointer: at, consumed: index, value: node };
+    const key = `${encodePointer(at)}@${index}`;
+    if (index === path.length || seen.has(key)) return best;
+    seen.add(key);
+    const segment = path[index] as Segment;
     const direct = child(node, segment);
     if (direct !== undefined) {
-      ({ node, at } = resolve(root, direct, [...at, segment]));
-      consumed += 1;
-      continue;
+      const next = resolve(root, direct, [...at, segment]);
+      best = locate(next.node, next.at, index + 1);
+      if (best.consumed === path.length) return best;
     }
     const parts = isRecord(node) && Array.isArray(node.allOf) ? node.allOf : [];
-    let found = false;
-    for (const [index, part] of parts.entries()) {
-      const resolved = resolve(root, part, [...at, 'allOf', index]);
-      const inPart = child(resolved.node, segment);
-      if (inPart !== undefined) {
-        ({ node, at } = resolve(root, inPart, [...resolved.at, segment]));
-        consumed += 1;
-        found = true;
-        break;
-      }
+    for (const [position, part] of parts.entries()) {
+      const resolved = resolve(root, part, [...at, 'allOf', position]);
+      const found = locate(resolved.node, resolved.at, index);
+      if (found.consumed > best.consumed) best = found;
+      if (best.consumed === path.length) break;
     }
-    if (!found) break;
-  }
-  return { pointer: at, consumed, value: node };
+    return best;
+  };
+  const start = resolve(root, root, []);
+  return locate(start.node, start.at, 0);
+}
+
+/**
+ * A copy of `node` (the whole document by default) with every local `$ref` replaced by a copy of its
+ * target in `root` (sibling keywords kept beside it, as OpenAPI 3.1 reads them). A reference back into
+ * its own chain stays a `$ref`, so cycles end.
+ */
+export function dereference(root: unknown, node: unknown = root): unknown {
+  const walk = (current: unknown, chain: readonly string[]): unknown => {
+    if (Array.isArray(current)) return current.map((item) => walk(item, chain));
+    if (!isRecord(current)) return current;
+    const ref = typeof current.$ref === 'string' && current.$ref.startsWith('#') ? current.$ref : undefined;
+    if (ref !== undefined && !chain.includes(ref)) {
+      const { $ref: _ref, ...siblings } = current;
+      const target = walk(valueAt(root, decodePointer(ref)), [...chain, ref]);
+      const rest = Object.fromEntries(
+        Object.entries(siblings).map(([key, value]) => [key, walk(value, chain)]),
+      );
+      return isRecord(target) ? { ...target, ...rest } : target;
+    }
+    return Object.fromEntries(Object.entries(current).map(([key, value]) => [key, walk(value, chain)]));
+  };
+  return walk(node, []);
 }
 
 /** Every `#/components/...` pointer reachable from a node through references (its own included). */

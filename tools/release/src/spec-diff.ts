@@ -12,9 +12,18 @@
  */
 import { apiCompare, type Diff } from 'api-smart-diff';
 import { BUMP_FOR_CLASS, bumpRank, type ChangeClass, type SpecChange } from './change.js';
-import { encodePointer, isRecord, resolve, type Segment, sourceLocation, valueAt } from './json-pointer.js';
+import {
+  dereference,
+  encodePointer,
+  isRecord,
+  resolve,
+  type Segment,
+  sourceLocation,
+  valueAt,
+} from './json-pointer.js';
 import { diffExtensions, withoutExtensions } from './kling-extensions.js';
 import { HTTP_METHODS, indexOperations, operationsReaching } from './operations.js';
+import { allowsAll, valueTypes } from './schema-values.js';
 import { diffSecurity, withoutSecurity } from './security.js';
 
 type Flow = 'in' | 'out';
@@ -32,6 +41,8 @@ interface Verdict {
   class: ChangeClass;
   rule: string;
   reason: string;
+  /** Report at this (real) path instead of the diff's own, once for every diff that lands there. */
+  at?: Segment[];
 }
 
 interface PseudoCallback {
@@ -289,6 +300,36 @@ function classifySchema(
   const isIn = site.flow === 'in';
   const narrowing = (narrower: boolean): ChangeClass => (narrower === isIn ? 'breaking' : 'additive');
 
+  // A field rewritten with (or without) anyOf/oneOf: the library diffs the alternatives against the old
+  // schema piece by piece, which says nothing. Judge the field as a whole, once.
+  const combinerAt = schemaPath.findIndex(
+    (segment, i) => (segment === 'anyOf' || segment === 'oneOf') && schemaPath[i - 1] !== 'properties',
+  );
+  if (combinerAt >= 0) {
+    const combiner = schemaPath[combinerAt] as string;
+    const fieldPath = fullPath.slice(0, fullPath.length - (schemaPath.length - combinerAt));
+    const was = dereference(before, sourceLocation(before, fieldPath).value);
+    const now = dereference(after, sourceLocation(after, fieldPath).value);
+    const has = (schema: unknown) => isRecord(schema) && Array.isArray(schema[combiner]);
+    if (has(was) !== has(now)) {
+      const label = fieldLabel(schemaPath.slice(0, combinerAt));
+      const subject = label ? `${site.noun} ${label}` : site.noun.replace(/ field$/, ' body');
+      const compatible = isIn ? allowsAll(now, was) : allowsAll(was, now);
+      const how = has(now) ? `rewritten as ${combiner}` : `no longer an ${combiner}`;
+      return {
+        at: fieldPath,
+        rule: 'combiner-restructured',
+        class: compatible === true ? 'additive' : 'breaking',
+        reason:
+          compatible === true
+            ? `${subject} ${how}: ${isIn ? 'every value that passed still does' : 'every value it can now take, it could take before'}`
+            : compatible === false
+              ? `${subject} ${how}: ${isIn ? 'values that passed may now fail' : `${site.reader} may receive values it did not allow`}`
+              : `${subject} ${how}: whether it allows more or less cannot be told, so it counts as breaking`,
+      };
+    }
+  }
+
   if (parentKey === 'enum' && typeof last === 'number') {
     const label = fieldLabel(schemaPath);
     const subject = site.noun.endsWith(' field')
@@ -323,6 +364,7 @@ function classifySchema(
   const subject = field ? `${site.noun} ${field}` : site.noun.replace(/ field$/, ' body');
   const schemaAt = (doc: unknown, keywordDepth: number) =>
     sourceLocation(doc, fullPath.slice(0, fullPath.length - keywordDepth)).value;
+  const fieldAt = (doc: unknown, keywordDepth: number) => dereference(doc, schemaAt(doc, keywordDepth));
 
   if (last === 'enum') {
     const narrower = action === 'add';
@@ -414,13 +456,11 @@ function classifySchema(
   }
 
   if (last === 'type' || (parentKey === 'type' && typeof last === 'number')) {
+    // The types the field's values can have, alternatives and consts included: `type: string` moved
+    // into the branches of an anyOf is no change of type.
     const depth = last === 'type' ? 1 : 2;
-    const was = typeSet(
-      isRecord(schemaAt(before, depth)) ? (schemaAt(before, depth) as { type?: unknown }).type : undefined,
-    );
-    const now = typeSet(
-      isRecord(schemaAt(after, depth)) ? (schemaAt(after, depth) as { type?: unknown }).type : undefined,
-    );
+    const was = valueTypes(fieldAt(before, depth)) ?? new Set<string>();
+    const now = valueTypes(fieldAt(after, depth)) ?? new Set<string>();
     const show = (types: Set<string>) => (types.size ? [...types].join(' | ') : 'any type');
     const a = (types: Set<string>) => `${/^[aeiou]/.test(show(types)) ? 'an' : 'a'} ${show(types)}`;
     // The library also reports `type` when a schema is rewritten around an unchanged type.
@@ -803,6 +843,26 @@ function operationVerdict(
   return undefined;
 }
 
+/** The operationId a library path is inside (the callback's own for a pseudo callback operation). */
+function operationOf(
+  libraryPath: Segment[],
+  prepared: { before: Prepared; after: Prepared },
+  diff: Diff,
+  before: unknown,
+  after: unknown,
+): string[] {
+  if (libraryPath[0] !== 'paths' || libraryPath.length < 3) return [];
+  const pathKey = String(libraryPath[1]);
+  const pseudo = prepared.after.callbacks.get(pathKey) ?? prepared.before.callbacks.get(pathKey);
+  if (pseudo) return [pseudo.operationId];
+  const operation = valueAt(diff.action === 'add' ? after : before, [
+    'paths',
+    pathKey,
+    String(libraryPath[2]),
+  ]);
+  return isRecord(operation) && typeof operation.operationId === 'string' ? [operation.operationId] : [];
+}
+
 function classify(
   diff: Diff,
   path: Segment[],
@@ -814,7 +874,8 @@ function classify(
   // The release's own number: it follows @klingkit/spec's version, which the changesets decide.
   if (libraryPath[0] === 'info' && libraryPath[1] === 'version') return { ...SKIP, operations: [] };
   const docs = docsKeyword(path);
-  if (docs) return { ...docsVerdict(docs), operations: [] };
+  if (docs)
+    return { ...docsVerdict(docs), operations: operationOf(libraryPath, prepared, diff, before, after) };
   const top = path[0];
   if (top === 'info' || top === 'tags' || top === 'externalDocs' || top === 'openapi') {
     return {
@@ -888,7 +949,14 @@ function classify(
 export function diffSpecs(before: unknown, after: unknown): SpecChange[] {
   const prepared = { before: prepare(before), after: prepare(after) };
   // The library changes what it is given (it merges allOf in place): give it copies.
-  const { diffs } = apiCompare(structuredClone(prepared.before.doc), structuredClone(prepared.after.doc));
+  // The library is given the documents with every reference already followed: on a refactor that moves
+  // a field into a referenced component (task_id -> TaskId) its own resolution reports the allOf parts
+  // around it as removed and added. Paths through the inlined documents are the same resolved paths it
+  // reports anyway, so pointers are still found by following references in the written documents.
+  // (It also changes what it is given: these copies are its own.)
+  const { diffs } = apiCompare(dereference(prepared.before.doc), dereference(prepared.after.doc), {
+    notMergeAllOf: true,
+  } as never);
   const index = { before: indexOperations(before), after: indexOperations(after) };
 
   const merged = new Map<string, SpecChange>();
@@ -903,12 +971,14 @@ export function diffSpecs(before: unknown, after: unknown): SpecChange[] {
   };
 
   const record = (diff: Diff, path: Segment[], pointer: string, verdict: Verdict, operations: string[]) => {
+    const { at: reportAt, ...found } = verdict;
     const keyword = verdict.rule === 'docs' ? docsKeyword(path) : undefined;
-    const at = keyword ? pointerFor('replace', docsPath(path, keyword), before, after) : pointer;
-    const key = keyword
-      ? `${at}|docs`
+    const whole = keyword ? docsPath(path, keyword) : reportAt;
+    const at = whole ? pointerFor('replace', whole, before, after) : pointer;
+    const key = whole
+      ? `${at}|${verdict.rule}|${verdict.class}`
       : `${at}|${verdict.rule}|${verdict.class}|${JSON.stringify(diff.before)}|${JSON.stringify(diff.after)}`;
-    put({ pointer: at, ...verdict, operations, library: diff.type }, key);
+    put({ pointer: at, ...found, operations, library: diff.type }, key);
   };
   const componentDiffs: { diff: Diff; path: Segment[]; pointer: string }[] = [];
   const skipped: string[] = [];
@@ -936,13 +1006,28 @@ export function diffSpecs(before: unknown, after: unknown): SpecChange[] {
   // reported again. What is left is a component no operation reaches, or a change the operation-level
   // comparison does not show (it does not follow references to named examples).
   const covered = [...merged.values()].map((change) => change.pointer).concat(skipped);
+  const reported = new Set(covered);
+  // Where the path passes on its way (each step's written location): a change reported at a field
+  // covers what the library finds below it, even through a reference (TaskInfo.external_task_id ->
+  // ExternalTaskId).
+  const passesReported = (path: Segment[]) =>
+    [before, after].some((doc) =>
+      path.some((_, i) => {
+        const step = sourceLocation(doc, path.slice(0, i + 1));
+        return step.consumed === i + 1 && reported.has(encodePointer(step.pointer));
+      }),
+    );
   for (const { diff, path, pointer } of componentDiffs) {
     if (covered.some((p) => p === pointer || p.startsWith(`${pointer}/`) || pointer.startsWith(`${p}/`))) {
       continue;
     }
+    if (passesReported(path)) continue;
     const reaching = [
       ...new Set([...operationsReaching(index.before, pointer), ...operationsReaching(index.after, pointer)]),
     ];
+    // A component added or removed whole that an operation uses came with a change of the field that
+    // uses it, reported there.
+    if (path.length === 3 && reaching.length > 0) continue;
     const docs = docsKeyword(path);
     const whole = path.length === 3;
     const verdict: Verdict = docs

@@ -989,6 +989,65 @@ describe('spec:diff rules, one fixture each', () => {
     ]);
   });
 
+  it('an answer refactored into referenced components (an id with a pattern; a string rewritten as anyOf of a bounded string and ""): additive, without noise', () => {
+    expect(
+      changes(
+        (s) => {
+          const schemas = s.components.schemas as Record<string, unknown>;
+          schemas.ThingId = { type: 'string', pattern: '^[A-Za-z0-9]{1,64}$' };
+          schemas.NoteText = { type: 'string', maxLength: 100 };
+          propertiesOf(s, 'Thing').id = { $ref: '#/components/schemas/ThingId' };
+          propertiesOf(s, 'Thing').note = {
+            anyOf: [{ $ref: '#/components/schemas/NoteText' }, { const: '' }],
+          };
+        },
+        ['operations'],
+      ),
+    ).toEqual([
+      {
+        pointer: `${THING}/properties/note`,
+        class: 'additive',
+        reason:
+          'response field data.note rewritten as anyOf: every value it can now take, it could take before',
+        operations: ANSWERING_THINGS,
+      },
+      {
+        pointer: '/components/schemas/ThingId/pattern',
+        class: 'additive',
+        reason: "response field data.id gained pattern '^[A-Za-z0-9]{1,64}$': answers stay within it",
+        operations: ANSWERING_THINGS,
+      },
+    ]);
+  });
+
+  it('a request field rewritten as anyOf: additive when it only adds a type, breaking when it cannot be told', () => {
+    expect(
+      changes((s) => {
+        propertiesOf(s, 'CreateThing').n = { anyOf: [{ type: 'integer' }, { type: 'string' }] };
+      }).filter((change) => change.pointer.endsWith('/properties/n')),
+    ).toEqual([
+      {
+        pointer: `${CREATE}/properties/n`,
+        class: 'additive',
+        reason: 'request field n rewritten as anyOf: every value that passed still does',
+      },
+    ]);
+    expect(
+      changes((s) => {
+        propertiesOf(s, 'CreateThing').negative_prompt = {
+          anyOf: [{ type: 'string', maxLength: 100 }, { const: '' }],
+        };
+      }),
+    ).toEqual([
+      {
+        pointer: `${CREATE}/properties/negative_prompt`,
+        class: 'breaking',
+        reason:
+          'request field negative_prompt rewritten as anyOf: whether it allows more or less cannot be told, so it counts as breaking',
+      },
+    ]);
+  });
+
   it('a description changed: docs-only', () => {
     expect(
       changes(
