@@ -272,14 +272,7 @@ function docsVerdict(keyword: string): Verdict {
   };
 }
 
-function typeSet(value: unknown): Set<string> {
-  const types = new Set(
-    Array.isArray(value) ? value.map(String) : value === undefined ? [] : [String(value)],
-  );
-  return types;
-}
-
-/** Whether every value of type set `inner` is also a value of `outer` (integer is a number). */
+/** Whether every value of type set `inner` is also a value of `outer` (integer is a number; empty: any). */
 function typesWithin(inner: Set<string>, outer: Set<string>): boolean {
   if (outer.size === 0) return true; // no type: anything goes
   if (inner.size === 0) return false;
