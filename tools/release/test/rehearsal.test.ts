@@ -2,7 +2,8 @@
  * A release rehearsal in a throwaway copy of the repository: the files git knows (committed or not,
  * as they are on disk) plus the built packages, with every node_modules linked to the real ones.
  * In the copy: change the spec, add a changeset, check `pnpm spec:diff`, run `pnpm version-packages`,
- * render the docs, then pack and check the packages with the release script's dry run.
+ * render the docs, then pack and check the packages with the release script's dry run. (That a spec
+ * change without its changeset fails is cli.test.ts's business.)
  */
 import { execFile, execFileSync } from 'node:child_process';
 import {
@@ -119,15 +120,11 @@ describe('release rehearsal (temporary copy of the repository)', () => {
     expect(yaml).toMatch(/^ {2}summary: .+$/m);
     writeFileSync(specFile, yaml.replace(/^( {2}summary: .+)$/m, '$1 Rehearsed.'));
 
-    const without = await sh(copy, 'pnpm', ['run', '--silent', 'spec:diff']);
-    expect(without.code, without.out).toBe(1);
-    expect(without.out).toContain('summary changed: documentation only');
-    expect(without.out).toContain('needs patch');
-
     const bumps = FOLLOWERS.map((name) => `"${name}": minor`).join('\n');
     writeFileSync(join(copy, '.changeset/rehearsal.md'), `---\n${bumps}\n---\n\n${SUMMARY}\n`);
     const covered = await sh(copy, 'pnpm', ['run', '--silent', 'spec:diff']);
     expect(covered.code, covered.out).toBe(0);
+    expect(covered.out).toContain('summary changed: documentation only');
     expect(covered.out).toContain('OK: the pending changesets cover every change.');
 
     const versioned = await sh(copy, 'pnpm', ['run', '--silent', 'version-packages']);
@@ -155,7 +152,8 @@ describe('release rehearsal (temporary copy of the repository)', () => {
     expect(baseline).toBe(readFileSync(join(copy, BUNDLE), 'utf8'));
     expect(JSON.parse(baseline).info.version).toBe(released);
     expect(JSON.parse(baseline).info.summary).toMatch(/Rehearsed\.$/);
-    const after = await sh(copy, 'pnpm', ['run', '--silent', 'spec:diff']);
+    // The root script again would only rebuild what is built; the gate itself is what is checked.
+    const after = await sh(copy, process.execPath, ['tools/release/dist/cli.js']);
     expect(after.code, after.out).toBe(0);
     expect(after.out).toContain(
       `the bundled spec equals the last released one (spec/baseline/openapi.json, ${released})`,
