@@ -30,10 +30,8 @@ export function createOutcomes() {
     refusesPrompt: (prompt: string) => prompt.includes(PROMPT_MARKERS.reject),
     /** How the next created task ends; takes one entry of the `failNext` queue when no marker decides. */
     planned(prompt: string): PlannedOutcome {
-      if (prompt.includes(PROMPT_MARKERS.policy))
-        return { status: 'failed', message: 'Failure to pass the risk control system' };
-      if (prompt.includes(PROMPT_MARKERS.fail))
-        return { status: 'failed', message: `Task failed as requested by ${PROMPT_MARKERS.fail}` };
+      const marked = markedOutcome(prompt);
+      if (marked) return marked;
       const queued = failQueue.shift();
       return queued === undefined ? { status: 'succeed' } : { status: 'failed', message: queued };
     },
@@ -48,6 +46,8 @@ export function createOutcomes() {
       checkPending('fail-next', failQueue.length, count);
       for (let i = 0; i < count; i++) failQueue.push(message);
     },
+    /** How a seeded running task ends: as its prompt's markers say, else success (never the queue). */
+    seeded: (prompt: string): PlannedOutcome => markedOutcome(prompt) ?? { status: 'succeed' },
     get pending() {
       return failQueue.length;
     },
@@ -58,3 +58,12 @@ export function createOutcomes() {
 }
 
 export type Outcomes = ReturnType<typeof createOutcomes>;
+
+/** The outcome a prompt's failure marker asks for, if it holds one. */
+function markedOutcome(prompt: string): PlannedOutcome | undefined {
+  if (prompt.includes(PROMPT_MARKERS.policy))
+    return { status: 'failed', message: 'Failure to pass the risk control system' };
+  if (prompt.includes(PROMPT_MARKERS.fail))
+    return { status: 'failed', message: `Task failed as requested by ${PROMPT_MARKERS.fail}` };
+  return undefined;
+}
