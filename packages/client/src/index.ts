@@ -6,7 +6,7 @@ export type {
   TokenSourceCredentials,
 } from './core/auth.js';
 export { createTokenProvider } from './core/auth.js';
-export type { KlingClientOptions, KlingLogger, RequestOptions } from './core/client.js';
+export type { KlingClientOptions, KlingClock, KlingLogger, RequestOptions } from './core/client.js';
 export { KLING_SERVERS } from './core/client.js';
 export type { KlingErrorCategory, KlingErrorCodeInfo } from './core/errors.js';
 export {

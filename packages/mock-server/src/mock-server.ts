@@ -35,8 +35,9 @@ import { createSeeder } from './seed/seed-tasks.js';
 import { createTaskJsonCache } from './store/task-json-cache.js';
 import { type TaskRecord, toTaskObject } from './store/task-record.js';
 import { createTaskStore } from './store/task-store.js';
+import { loadCompiledSchemas } from './validation/compiled-schemas.js';
 import { createRequestValidator } from './validation/request-validator.js';
-import { errorStatuses, loadSpec } from './validation/spec.js';
+import { errorStatuses, loadSpec, specSha256 } from './validation/spec.js';
 
 export interface MockServerOptions extends Omit<ControlAccessOptions, 'publicUrl'> {
   /** AccessKey/SecretKey pairs. With neither accounts nor API keys, the demo account exists. */
@@ -87,11 +88,12 @@ let shared:
   | { validator: ReturnType<typeof createRequestValidator>; statuses: Map<number, number> }
   | undefined;
 
-/** Compiling the spec's schemas is the costly part of startup; every mock in a process shares the result. */
+/** The spec's validators (compiled at build time, or now from sources); every mock in a process shares them. */
 function sharedSpecParts() {
   if (!shared) {
     const spec = loadSpec();
-    shared = { validator: createRequestValidator(spec), statuses: errorStatuses(spec) };
+    const schemas = loadCompiledSchemas(spec, specSha256());
+    shared = { validator: createRequestValidator(spec, schemas), statuses: errorStatuses(spec) };
   }
   return shared;
 }
@@ -158,7 +160,7 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
       return timings.current;
     },
     validator,
-    authenticator: createAuthenticator({ accounts, apiKeys: options.apiKeys ?? [], clock }),
+    authenticator: createAuthenticator({ accounts, apiKeys: options.apiKeys ?? [] }),
     store,
     lifecycle: createTaskLifecycle({
       clock,
@@ -207,6 +209,7 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
     outcomes,
     images,
     taskJson,
+    tokens: context.authenticator,
     bounds,
     seeder: createSeeder({
       clock,

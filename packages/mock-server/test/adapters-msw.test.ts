@@ -116,7 +116,7 @@ describe('klingHandlers with msw/node setupServer', () => {
       `${API}/v1/../__mock/tasks`,
     ];
     for (const url of controls) await expect(fetch(url)).rejects.toThrow();
-    const posts = ['reset', 'clock', 'fail-next', 'inject-error', 'config'];
+    const posts = ['reset', 'clock', 'expire-tokens', 'fail-next', 'inject-error', 'config'];
     for (const name of posts) {
       await expect(
         fetch(`${API}/__mock/${name}`, {

@@ -4,6 +4,7 @@ import client = require('@klingkit/client');
 import callbacks = require('@klingkit/client/callbacks');
 import node = require('@klingkit/client/node');
 import mock = require('@klingkit/mock-server');
+import testing = require('@klingkit/mock-server/testing');
 import conformance = require('@klingkit/spec/conformance');
 
 const loaded: Record<string, string> = {
@@ -11,6 +12,7 @@ const loaded: Record<string, string> = {
   '@klingkit/client/callbacks': typeof callbacks.parseCallback,
   '@klingkit/client/node': typeof node.downloadImages,
   '@klingkit/mock-server': typeof mock.createMockServer,
+  '@klingkit/mock-server/testing': typeof testing.createTestKit,
   '@klingkit/spec/conformance': typeof conformance.checkResponse,
 };
 console.log(JSON.stringify(loaded));

@@ -237,6 +237,7 @@ describe('a consumer of the installed tarballs', () => {
       '@klingkit/client/callbacks': 'function',
       '@klingkit/client/node': 'function',
       '@klingkit/mock-server': 'function',
+      '@klingkit/mock-server/testing': 'function',
       '@klingkit/spec/conformance': 'function',
     });
   });

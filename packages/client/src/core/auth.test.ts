@@ -69,6 +69,34 @@ describe('JWT from an AccessKey/SecretKey pair', () => {
     expect(await provider.getToken()).not.toBe(first);
   });
 
+  it('never hands out a rejected token again: one re-signed in the same second differs from it', async () => {
+    vi.useFakeTimers({ now: new Date('2026-01-01T00:00:00.100Z') });
+    const provider = createTokenProvider({ accessKey, secretKey });
+    const rejected = await provider.getToken();
+    provider.invalidate(rejected);
+    vi.advanceTimersByTime(500); // still the same second: the same claims would make the same bytes
+    const fresh = await provider.getToken();
+    expect(fresh).not.toBe(rejected);
+    // Still a token the platform takes now: nbf in the past, exp a TTL ahead.
+    const { payload } = await jwtVerify(fresh, secret, { currentDate: new Date() });
+    const now = Math.floor(Date.now() / 1000);
+    expect(payload.nbf).toBeLessThanOrEqual(now);
+    expect(payload.exp).toBeGreaterThanOrEqual(now + 1800);
+  });
+
+  it('re-signs once when requests in flight with one token are all refused', async () => {
+    vi.useFakeTimers({ now: new Date('2026-01-01T00:00:00Z') });
+    const sign = vi.spyOn(crypto.subtle, 'sign');
+    const provider = createTokenProvider({ accessKey, secretKey });
+    const rejected = await provider.getToken();
+    provider.invalidate(rejected); // the first refused request
+    const fresh = await provider.getToken();
+    provider.invalidate(rejected); // the others, refused for the same old token
+    provider.invalidate(rejected);
+    expect(await provider.getToken()).toBe(fresh);
+    expect(sign).toHaveBeenCalledTimes(2);
+  });
+
   it('rejects incomplete or impossible settings with a message naming the field', () => {
     expect(() => createTokenProvider({ accessKey: '', secretKey })).toThrow(
       'accessKey is missing (give both, an apiKey, or getToken)',

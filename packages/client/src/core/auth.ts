@@ -38,8 +38,11 @@ export interface TokenProvider {
   getToken(): Promise<string>;
   /** The cached token when it is fresh, without waiting: the hot path skips an `await` with it. */
   peek(): string | undefined;
-  /** Drops the cached token, e.g. after the server answered 1003/1004, so the next call re-signs. */
-  invalidate(): void;
+  /**
+   * Drops the cached token after the server answered 1003/1004 to `token` (or whatever is cached, when no
+   * token is given), so the next call gets a fresh one. A token signed since `token` is kept.
+   */
+  invalidate(token?: string): void;
 }
 
 const DEFAULT_TTL_SECONDS = 1800;
@@ -92,12 +95,12 @@ function createJwtProvider(credentials: KeyPairCredentials): TokenProvider {
   // fetched again on the next call; concurrent first calls still share one signer.
   const load = async () => {
     const { createJwtSigner } = await import('./jwt-signer.js');
-    signer ??= createJwtSigner({ accessKey, secretKey, ttl, refreshAhead, skew: NOT_BEFORE_SKEW_SECONDS });
+    signer ??= createJwtSigner(accessKey, secretKey, ttl, refreshAhead, NOT_BEFORE_SKEW_SECONDS);
     return signer;
   };
   return {
     getToken: async () => (signer ?? (await load())).getToken(),
     peek: () => signer?.peek(),
-    invalidate: () => signer?.invalidate(),
+    invalidate: (token) => signer?.invalidate(token),
   };
 }

@@ -38,7 +38,21 @@ export type KlingClientOptions = KlingCredentials &
     /** Extra headers sent with every request. */
     headers?: ClientOptions['headers'];
     logger?: KlingLogger;
+    /**
+     * For tests: the time the client waits on (poll intervals, retry backoff, `wait`'s deadline), e.g. a mock
+     * server's clock, so that a wait takes no real time. Default: real time and timers. Per-request
+     * timeouts and token lifetimes always run on real time.
+     */
+    clock?: KlingClock;
   };
+
+/** The time `tasks.wait` and retries run on; see the `clock` option. */
+export interface KlingClock {
+  /** Milliseconds since the epoch, like `Date.now()`. */
+  now(): number;
+  /** Resolves after `ms` of this clock's time; rejects with a KlingAbortError as soon as `signal` fires. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
 
 type RawClient = Client<paths>;
 type Sent = { data?: unknown; error?: unknown; response: Response };
@@ -56,7 +70,7 @@ export type OperationInit = {
  * and no backoff that would outlast it is started. `tasks.wait` gives one to each poll.
  */
 export interface CallDeadline {
-  /** Milliseconds since the epoch, like `Date.now()`. */
+  /** Milliseconds since the epoch on the client's clock. */
   at: number;
   /** What the call rejects with when the deadline stops it; `cause` is the failure it stopped retrying. */
   expire(cause?: unknown): Error;
@@ -64,6 +78,7 @@ export interface CallDeadline {
 
 /** Sends one operation with auth repair, timeout and retries; shared by the raw verbs and the workflows. */
 export interface Transport {
+  readonly clock: KlingClock;
   /**
    * `method` decides what a retry may assume: a GET is resent after any retryable failure, a POST (which
    * may have made a task already) only when the server certainly rejected it (1302/1303). `recover`
@@ -109,24 +124,27 @@ export function createBaseClient(options: KlingClientOptions): BaseClient {
     headers: options.headers,
   });
   const defaults = resolveSettings(DEFAULT_SETTINGS, options);
-  const { logger } = options;
+  const { logger, clock = { now: Date.now, sleep } } = options;
 
   const transport: Transport = {
+    clock,
     async send(method, path, init, callOptions, recover) {
       const settings = callOptions ? resolveSettings(defaults, callOptions) : defaults;
       // The raw verbs carry the caller's signal in their init, the workflows in their options.
       const signal = callOptions?.signal ?? init?.signal;
-      const deadline = callOptions?.deadline;
+      // Without a deadline, `at` never comes (and a backoff that could never end gives up with its error).
+      const { at = Infinity, expire = (cause?: unknown) => cause } = callOptions?.deadline ?? {};
       let resigned = false;
       let ambiguous = false;
+      let token: string | undefined;
       for (let retry = 0; ; retry++) {
         // No attempt starts after the call's deadline, and none outlasts it.
-        const left = deadline ? deadline.at - Date.now() : Infinity;
-        if (left <= 0) throw deadline?.expire();
+        const left = at - clock.now();
+        if (left <= 0) throw expire();
         try {
           // A header per attempt, not a middleware: openapi-fetch's middleware path costs more than the
           // client, and a re-signed token must replace the rejected one. The caller's own headers stay.
-          const token = tokens.peek() ?? (await tokens.getToken());
+          token = tokens.peek() ?? (await tokens.getToken());
           const attempt: OperationInit = {
             ...init,
             headers: { ...init?.headers, Authorization: `Bearer ${token}` },
@@ -148,9 +166,9 @@ export function createBaseClient(options: KlingClientOptions): BaseClient {
                 }));
           const code = api?.code;
           // 1003/1004: the token was not yet valid or had expired; a freshly signed one cures it.
-          if ((code === 1003 || code === 1004) && !resigned) {
+          if (!resigned && (code === 1003 || code === 1004)) {
             resigned = true;
-            tokens.invalidate();
+            tokens.invalidate(token);
             logger?.debug('kling: token rejected, signing a fresh one', { code });
             retry--;
             continue;
@@ -173,13 +191,13 @@ export function createBaseClient(options: KlingClientOptions): BaseClient {
           if (!mayReplay || !error.retryable) throw error;
           const delay = backoffDelay(retry, settings, api?.retryAfterMs);
           // The deadline ended this attempt, or would end before the backoff and the next attempt.
-          if (deadline && Date.now() + delay >= deadline.at) throw deadline.expire(error);
+          if (delay >= at - clock.now()) throw expire(error);
           if (retry >= settings.maxRetries) throw error;
           logger?.warn(`kling: retrying in ${Math.round(delay)} ms`, {
             retry: retry + 1,
             error: String(error),
           });
-          await sleep(delay, signal);
+          await clock.sleep(delay, signal);
         }
       }
     },

@@ -60,7 +60,7 @@ const CODE_STATUS: Record<number, number> = {
 // Marked pure so that bundlers drop the table from apps that never read it.
 export const KLING_ERROR_CODES: Readonly<Record<number, KlingErrorCodeInfo>> =
   /* @__PURE__ */ Object.fromEntries(
-    Object.entries(CODE_STATUS).map(([code, status]) => [code, describeErrorCode(Number(code), status)]),
+    Object.keys(CODE_STATUS).map((code) => [code, describeErrorCode(+code, 0)]),
   );
 
 /** Classifies a code; codes the platform adds later are classified by their HTTP status. */
@@ -72,7 +72,7 @@ export function describeErrorCode(code: number | undefined, httpStatus: number):
   return {
     httpStatus: status,
     category,
-    retryable: category === 'rate_limit' || category === 'server' || status === 408,
+    retryable: status === 408 || category === 'rate_limit' || category === 'server',
   };
 }
 
@@ -144,7 +144,7 @@ export class KlingConnectionError extends KlingError {
   declare readonly timedOut: boolean;
   constructor(message: string, options: { cause?: unknown; timedOut?: boolean } = {}) {
     super(message, options);
-    this.timedOut = !!options.timedOut;
+    Object.assign(this, { timedOut: !!options.timedOut });
   }
 }
 

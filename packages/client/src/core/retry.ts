@@ -13,21 +13,15 @@ export interface RetryOptions {
  * Exponential backoff with jitter (half fixed, half random, so retries of many clients spread out but
  * never collapse to zero). A server's `Retry-After` wins when it asks for longer, capped by `maxDelayMs`.
  */
-export function backoffDelay(
-  retry: number,
-  options: Required<RetryOptions>,
-  retryAfterMs?: number,
-  random: () => number = Math.random,
-): number {
+export function backoffDelay(retry: number, options: Required<RetryOptions>, retryAfterMs?: number): number {
   const exponential = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** retry);
-  const jittered = exponential * (0.5 + random() / 2);
+  const jittered = exponential * (0.5 + Math.random() / 2);
   return Math.min(options.maxDelayMs, Math.max(jittered, retryAfterMs ?? 0));
 }
 
 /** Waits `ms`, rejecting with a KlingAbortError as soon as `signal` fires. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortError(signal));
     const onAbort = () => {
       clearTimeout(timer);
       reject(abortError(signal as AbortSignal));
@@ -36,7 +30,8 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       signal?.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
 

@@ -1,12 +1,15 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { KlingClientOptions } from '../core/client.js';
 import { KlingApiError, KlingConnectionError } from '../core/errors.js';
 import { createKlingClient } from '../kling-client.js';
 import { KlingTaskFailedError, KlingWaitTimeoutError } from './task-errors.js';
 
 /** A tiny in-memory task API behind an injected fetch, with switchable faults, to unit-test the workflows. */
-function fakeApi(clientOptions: { maxRetries?: number } = {}) {
+function fakeApi(
+  clientOptions: Pick<KlingClientOptions, 'maxRetries' | 'baseDelayMs' | 'maxDelayMs' | 'clock'> = {},
+) {
   const tasks = new Map<string, Record<string, unknown>>();
   const requests: { method: string; url: URL; body?: Record<string, unknown> }[] = [];
   /** One entry per request, in order; `pass` answers normally. */
@@ -230,6 +233,75 @@ describe('tasks.wait and tasks.generate', () => {
     });
     faults.push('drop', 'drop', 'drop');
     await expect(client.tasks.get('generations', task_id)).rejects.toBeInstanceOf(KlingConnectionError);
+  });
+});
+
+/** Time that moves only when the client sleeps on it, at once (what a mock server's clock gives a test). */
+function virtualClock() {
+  const start = Date.parse('2026-01-01T00:00:00Z');
+  let now = start;
+  const sleeps: number[] = [];
+  const clock = {
+    now: () => now,
+    sleep: async (ms: number) => {
+      sleeps.push(ms);
+      now += ms;
+    },
+  };
+  return { clock, sleeps, elapsed: () => now - start };
+}
+
+describe('a clock of the caller (the `clock` option, for tests)', { timeout: 5000 }, () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('polls and backs off on its time with the default intervals, awaiting no real timer', async () => {
+    // Real timers never fire in this test: a wait or a backoff that slept for real would never end.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'setInterval'] });
+    const time = virtualClock();
+    const { client, faults, requests } = fakeApi({
+      clock: time.clock,
+      baseDelayMs: 1000,
+      maxDelayMs: 30_000,
+    });
+    faults.push('1303'); // the create is refused once: its backoff runs on the clock too
+    const { images } = await client.tasks.generate('generations', { prompt: 'fox' });
+    expect(images).toHaveLength(1);
+    expect(requests.map((request) => request.method)).toEqual(['POST', 'POST', 'GET', 'GET', 'GET']);
+    const [backoff, firstPoll, secondPoll] = time.sleeps;
+    expect(time.sleeps).toHaveLength(3);
+    expect(backoff).toBeGreaterThanOrEqual(500); // baseDelayMs, half of it fixed
+    expect(backoff).toBeLessThanOrEqual(1000);
+    expect(firstPoll).toBeGreaterThanOrEqual(1600); // 2 s, +-20 %
+    expect(firstPoll).toBeLessThanOrEqual(2400);
+    expect(secondPoll).toBeGreaterThanOrEqual(2400); // grown by half
+    expect(secondPoll).toBeLessThanOrEqual(3600);
+  });
+
+  it("times a wait out after timeoutMs of the clock's time, the last sleep cut to the deadline", async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'setInterval'] });
+    const time = virtualClock();
+    const fetch = vi.fn(async () =>
+      Response.json({
+        code: 0,
+        message: 'SUCCEED',
+        request_id: 'r',
+        data: { task_id: 't1', task_status: 'processing' },
+      }),
+    );
+    const client = createKlingClient({ apiKey: 'k', fetch, clock: time.clock });
+    const error = await client.tasks
+      .wait('generations', 't1', { timeoutMs: 60_000 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KlingWaitTimeoutError);
+    expect(error).toMatchObject({ taskId: 't1', lastStatus: 'processing' });
+    expect(time.elapsed()).toBe(60_000);
+    // A poll after every sleep but the last, which ended at the deadline: nothing was sent after it.
+    expect(fetch).toHaveBeenCalledTimes(time.sleeps.length);
+    // 2 s growing by half up to 15 s, with jitter: about eight polls fit in a minute.
+    expect(time.sleeps.length).toBeGreaterThanOrEqual(6);
+    expect(time.sleeps.length).toBeLessThanOrEqual(11);
   });
 });
 

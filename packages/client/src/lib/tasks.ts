@@ -1,6 +1,5 @@
 import type { CallDeadline, RequestOptions, Transport } from '../core/client.js';
 import { KlingApiError } from '../core/errors.js';
-import { sleep } from '../core/retry.js';
 import type {
   CreatedTask,
   ImageGenerationCreateRequest,
@@ -81,6 +80,7 @@ export interface TaskWorkflows {
 }
 
 export function createTaskWorkflows(transport: Transport): TaskWorkflows {
+  const { clock } = transport;
   const lookUp = async (family: TaskFamily, selector: TaskSelector | string, options?: RequestOptions) => {
     const target = typeof selector === 'string' ? { taskId: selector } : selector;
     const byId = 'taskId' in target;
@@ -94,8 +94,8 @@ export function createTaskWorkflows(transport: Transport): TaskWorkflows {
       },
       options,
     );
-    const data = (result.data as { data?: unknown }).data;
-    const task = Array.isArray(data) ? data[0] : data;
+    // `data` as an object or a one-element array: the task either way.
+    const task = [(result.data as { data?: unknown }).data].flat()[0];
     if (!task) {
       throw new KlingApiError({ httpStatus: 404, code: 1203, message: 'task not found' });
     }
@@ -123,17 +123,16 @@ export function createTaskWorkflows(transport: Transport): TaskWorkflows {
     async wait(family, selector, options = {}) {
       // The rest, without the wait's own `timeoutMs`, leaves each poll the client's per-request timeout (and the
       // deadline below cuts it short).
-      const {
-        timeoutMs = 10 * 60_000,
-        pollIntervalMs = 2000,
+      let {
+        timeoutMs = 600_000,
+        pollIntervalMs: interval = 2000,
         maxPollIntervalMs = 15_000,
         ...poll
       }: WaitOptions & { deadline?: CallDeadline } = options;
-      let interval = pollIntervalMs;
       let last: { task_id: string; task_status: string; updated_at?: number } | undefined;
       // Every poll, its retries and their backoff included, ends by the wait's deadline.
       const deadline: CallDeadline = {
-        at: Date.now() + timeoutMs,
+        at: clock.now() + timeoutMs,
         expire: (cause) =>
           new KlingWaitTimeoutError(
             // Before any answer: the id the caller gave, a string or the one field of a selector.
@@ -152,8 +151,8 @@ export function createTaskWorkflows(transport: Transport): TaskWorkflows {
         if (task.task_status === 'succeed' || task.task_status === 'failed')
           return task as TaskOf<typeof family>;
         // Past the deadline, the next poll rejects before sending anything.
-        await sleep(
-          Math.min(deadline.at - Date.now(), interval * (0.8 + Math.random() * 0.4)),
+        await clock.sleep(
+          Math.min(deadline.at - clock.now(), interval * (0.8 + Math.random() * 0.4)),
           options.signal,
         );
         interval = Math.min(maxPollIntervalMs, interval * 1.5);

@@ -1,5 +1,5 @@
 import type { AccountLabels } from '../auth/account-label.js';
-import type { AccountId } from '../auth/authenticator.js';
+import type { AccountId, Authenticator } from '../auth/authenticator.js';
 import type { CallbackDelivery, CallbackDispatcher } from '../callbacks/callback-dispatcher.js';
 import type { FaultChanges, FaultInjector, FaultOptions } from '../faults/fault-injector.js';
 import type { InjectedErrors } from '../faults/injected-errors.js';
@@ -64,8 +64,17 @@ export interface MockServerControls {
   tasks(account?: AccountId): InspectedTask[];
   /** Every callback delivery attempt so far. */
   callbacks(): readonly CallbackDelivery[];
-  /** Moves the mock clock forward: tasks progress, tokens expire, results reach their retention. */
+  /**
+   * Moves the mock clock forward: tasks progress, results reach their retention, rate windows pass. Tokens
+   * are checked against real time, so auth keeps working; `expireTokens` tests expiry.
+   */
   advanceClock(ms: number): void;
+  /**
+   * Every token issued before now answers 401 / 1004 from now on, so the client must sign a new one: each
+   * token the mock has seen (its last 4,096), and any other whose `iat` lies before this second. API keys
+   * are not affected.
+   */
+  expireTokens(): void;
   now(): number;
   config(): MockConfig;
   /** Sizes of the task store, image cache and callback log against their bounds. */
@@ -107,6 +116,7 @@ export interface ControlledParts {
   outcomes: Outcomes;
   images: ImageCache;
   taskJson: TaskJsonCache;
+  tokens: Pick<Authenticator, 'expireIssued'>;
   bounds: { maxTasks: number; imageCacheSize: number };
   seeder: Seeder;
 }
@@ -149,6 +159,7 @@ export function createMockControls(parts: ControlledParts): MockServerControls {
       parts.lifecycle.tick();
     },
     now: () => clock.now(),
+    expireTokens: () => parts.tokens.expireIssued(),
     stats: () => ({
       tasks: { stored: store.size, limit: parts.bounds.maxTasks },
       imageCache: { entries: images.size, limit: parts.bounds.imageCacheSize },

@@ -1,5 +1,5 @@
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import { type CompiledSchemas, LIST_PARAMETERS, REQUEST_SCHEMAS } from './compiled-schemas.js';
 import { checkImageInput } from './image-input.js';
 import {
   type ImageConstraints,
@@ -17,15 +17,7 @@ export interface ValidationFailure {
   message: string;
 }
 
-export type RequestFamily = 'generations' | 'omni';
-// ajv-formats is CommonJS with a default export; under NodeNext its namespace arrives as `default`.
-const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
-
-const REQUEST_SCHEMAS: Record<RequestFamily, string> = {
-  generations: 'ImageGenerationCreateRequest',
-  omni: 'OmniImageCreateRequest',
-};
-const LIST_PARAMETERS = ['PageNum', 'PageSize', 'ExternalTaskIdQuery'];
+export type RequestFamily = keyof typeof REQUEST_SCHEMAS;
 
 interface CompiledRequest {
   validate: ValidateFunction;
@@ -39,26 +31,18 @@ interface CompiledRequest {
 
 /**
  * Validates create bodies and list queries against the bundled spec. Everything comes from the spec: the
- * JSON Schemas (compiled once by Ajv), the messages of cross-field rules (`x-kling-rule`), the rules JSON
- * Schema cannot express (`x-kling-checks`), image limits (`x-kling-image`) and error codes
- * (`x-kling-error-code`). No rule is written here a second time.
+ * JSON Schemas (compiled by Ajv, at build time when the mock runs from its build: see compiled-schemas.ts),
+ * the messages of cross-field rules (`x-kling-rule`), the rules JSON Schema cannot express
+ * (`x-kling-checks`), image limits (`x-kling-image`) and error codes (`x-kling-error-code`). No rule is
+ * written here a second time. `schemas` are the compiled validators of this spec.
  */
-export function createRequestValidator(spec: OpenApiDocument) {
-  const build = (allErrors: boolean) => {
-    const ajv = new Ajv2020({ strict: false, allErrors, verbose: true });
-    addFormats(ajv);
-    ajv.addSchema(spec as object, 'openapi.json');
-    return (pointer: string) => ajv.compile({ $ref: `openapi.json#${pointer}` });
-  };
-  const compile = build(false);
-  const compileExplaining = build(true);
-
+export function createRequestValidator(spec: OpenApiDocument, schemas: CompiledSchemas) {
   const requests = {} as Record<RequestFamily, CompiledRequest>;
   for (const [family, name] of Object.entries(REQUEST_SCHEMAS) as [RequestFamily, string][]) {
     const schema = spec.components.schemas[name] as SchemaObject;
     requests[family] = {
-      validate: compile(`/components/schemas/${name}`),
-      explain: compileExplaining(`/components/schemas/${name}`),
+      validate: schemas.check[name] as ValidateFunction,
+      explain: schemas.explain[name] as ValidateFunction,
       schema,
       checks: schema['x-kling-checks'] ?? [],
       images: findImageFields(spec, schema),
@@ -69,7 +53,7 @@ export function createRequestValidator(spec: OpenApiDocument) {
     return {
       name: parameter.name,
       schema: parameter.schema,
-      validate: compile(`/components/parameters/${name}/schema`),
+      validate: schemas.check[name] as ValidateFunction,
     };
   });
 
