@@ -72,11 +72,11 @@ const corsHeaders = (answer: Answer) =>
   Object.keys(answer.headers).filter((h) => h.startsWith('access-control-'));
 const errorOf = (answer: Answer) => (JSON.parse(answer.body) as { error: string }).error;
 
-/** The generous guard: after an attack the mock still answers a valid API request within a second. */
+/** After an attack the mock still answers a valid API request (the bound is a safety net, not the measure). */
 async function expectAlive(base: string): Promise<void> {
   const answer = await send(base, '/v1/images/generations', {
     headers: { authorization: `Bearer ${API_KEY}` },
-    timeoutMs: 1000,
+    timeoutMs: 10_000,
   });
   expect(answer.status).toBe(200);
 }
