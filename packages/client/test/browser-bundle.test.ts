@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 /**
  * min+gzip budgets of the browser entry, openapi-fetch (2.6 kB of it) included, built the way a browser
  * app's bundler builds it: with code splitting, so the key-pair signer (a dynamic import) is its own chunk,
- * fetched only by pages that sign tokens themselves. Issue 4's budget for the entry is 6 kB, read as
- * 6,000 B (its "about 2.6 kB" for openapi-fetch's 2,599 B counts kB as 1,000 B); see tools/bench/README.md.
+ * fetched only by pages that sign tokens themselves. The entry's budget of 6 kB is read as 6,000 B (the
+ * "about 2.6 kB" it allows openapi-fetch, 2,599 B, counts kB as 1,000 B); see tools/bench/README.md.
  */
 const ENTRY_BUDGET_BYTES = 6000;
 const SIGNER_BUDGET_BYTES = 640;

@@ -23,7 +23,7 @@ export interface KlingErrorCodeInfo {
 }
 
 /**
- * The HTTP status of every business code the platform documents (platform-facts.md). Each code's category
+ * The HTTP status of every business code the platform documents (its published error-code table). Each code's category
  * follows from its status and number (see `categorize`); what it means is in the spec's error responses.
  * Kept to numbers because this module ships in the browser bundle.
  */

@@ -20,7 +20,7 @@ export class KlingTaskFailedError<Task extends TaskLike = TaskLike> extends Klin
   }
 }
 
-/** `waitForTask` gave up: the task had not ended within `timeoutMs`. It may still finish later. */
+/** `tasks.wait` (or `generate`) gave up: the task had not ended within `timeoutMs`. It may still finish later. */
 export class KlingWaitTimeoutError extends KlingError {
   override readonly name = 'KlingWaitTimeoutError';
   declare readonly taskId: string;
