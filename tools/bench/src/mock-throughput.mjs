@@ -9,18 +9,27 @@ import autocannon from 'autocannon';
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const rounds = Number(process.env.BENCH_THROUGHPUT_ROUNDS ?? 3);
 const connections = 50;
-const here = (path) => fileURLToPath(new URL(path, import.meta.url));
+const here = (/** @type {string} */ path) => fileURLToPath(new URL(path, import.meta.url));
 const createBody = JSON.stringify({ prompt: 'a red fox in fresh snow', n: 1, aspect_ratio: '1:1' });
 
+/**
+ * A server script in its own process, once it has said where it listens.
+ * @param {string} script
+ * @returns {Promise<{ url: string, token: string, taskId: string, child: import('node:child_process').ChildProcess }>}
+ */
 function startNode(script) {
   const child = fork(here(script), { stdio: 'inherit' });
-  return new Promise((resolve) => child.once('message', (info) => resolve({ ...info, child })));
+  return new Promise((resolve) =>
+    child.once('message', (info) =>
+      resolve({ .../** @type {{ url: string, token: string, taskId: string }} */ (info), child }),
+    ),
+  );
 }
 
 async function startPrism() {
   const port = await new Promise((resolve) => {
     const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port: free } = probe.address();
+      const { port: free } = /** @type {import('node:net').AddressInfo} */ (probe.address());
       probe.close(() => resolve(free));
     });
   });
@@ -30,7 +39,7 @@ async function startPrism() {
     ['mock', here('../../../spec/dist/openapi.yaml'), '-p', String(port), '-h', '127.0.0.1'],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
-  await new Promise((resolve) => {
+  await new Promise((/** @type {(value?: unknown) => void} */ resolve) => {
     let output = '';
     child.stdout.on('data', (chunk) => {
       output += chunk;
@@ -41,7 +50,10 @@ async function startPrism() {
   return { url: `http://127.0.0.1:${port}`, token: 'x', taskId: '867283741759111202', child };
 }
 
-/** One measured run of a row: a 2 s warm-up, then `seconds` of load. */
+/**
+ * One measured run of a row: a 2 s warm-up, then `seconds` of load.
+ * @param {autocannon.Options} options
+ */
 async function load(options) {
   await autocannon({ ...options, connections, duration: 2 });
   const result = await autocannon({ ...options, connections, duration: seconds });
@@ -49,7 +61,8 @@ async function load(options) {
   return { rps: Math.round(result.requests.average), p99: result.latency.p99, errors };
 }
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const median = (/** @type {number[]} */ values) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 
 // Every server runs for the whole benchmark (an idle one costs nothing), and the rows take turns, round
 // after round: this VM's speed drifts by tens of percent within minutes, and a ratio of two rows measured
@@ -59,7 +72,8 @@ const mock = await startNode('./servers/mock.mjs');
 const prism = await startPrism();
 const auth = { authorization: `Bearer ${mock.token}`, 'content-type': 'application/json' };
 const prismAuth = { authorization: 'Bearer x', 'content-type': 'application/json' };
-const rows = [
+/** @type {{ name: string, options: autocannon.Options }[]} */
+const table = [
   { name: 'bare node:http, fixed JSON (ceiling)', options: { url: `${bare.url}/` } },
   {
     name: 'klingkit mock: query by id',
@@ -82,12 +96,16 @@ const rows = [
       body: createBody,
     },
   },
-].map((row) => ({ ...row, runs: [] }));
+];
+const rows = table.map((row) => ({
+  ...row,
+  runs: /** @type {{ rps: number, p99: number, errors: number }[]} */ ([]),
+}));
 
 for (let round = 1; round <= rounds; round++) {
   for (const row of rows) {
     row.runs.push(await load(row.options));
-    process.stderr.write(`round ${round}/${rounds}: ${row.name}: ${row.runs.at(-1).rps} req/s\n`);
+    process.stderr.write(`round ${round}/${rounds}: ${row.name}: ${row.runs.at(-1)?.rps} req/s\n`);
   }
 }
 for (const server of [bare, mock, prism]) server.child.kill();
@@ -107,7 +125,8 @@ const summary = Object.fromEntries(
     ];
   }),
 );
-const ratio = (a, b) => (summary[a].rps / summary[b].rps).toFixed(2);
+/** @param {string} a @param {string} b */
+const ratio = (a, b) => ((summary[a]?.rps ?? Number.NaN) / (summary[b]?.rps ?? Number.NaN)).toFixed(2);
 console.log(
   `\n${connections} connections, ${rounds} rounds of ${seconds} s per row after a 2 s warm-up each, medians, Node ${process.version}\n`,
 );
