@@ -149,7 +149,7 @@ export function createBaseClient(options: KlingClientOptions): BaseClient {
             ...init,
             headers: { ...init?.headers, Authorization: `Bearer ${token}` },
           };
-          // Only when there is one: undici's Request is slower with an explicit `signal: undefined`.
+          // Only when there is one: an attempt without a signal carries no `signal` key (tools/bench/README.md).
           if (signal) attempt.signal = signal;
           // Typed callers reach this through the verbs below; the workflows' paths are checked by their own maps.
           const sent = (raw[method] as (path: string, init: object) => Promise<Sent>)(path, attempt);

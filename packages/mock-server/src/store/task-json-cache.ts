@@ -10,7 +10,7 @@ interface Entry {
 
 /**
  * Task objects serialized once per state: a polling client asks for the same task many times between two
- * changes, and building and serializing the object is a large share of answering a query. An entry is
+ * changes, and building and serializing the object is a sizeable share of answering a query. An entry is
  * valid while the record's status, `updated_at` and the result-URL origin are unchanged (nothing else of
  * a record changes after create). Bounded: past `limit` entries the least recently read is dropped.
  */
