@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import type { TaskFamily } from '@klingkit/client';
 import type { Ajv2020, ValidateFunction } from 'ajv/dist/2020.js';
 import type { OpenApiDocument } from './spec.js';
 
@@ -6,7 +7,7 @@ import type { OpenApiDocument } from './spec.js';
 export const REQUEST_SCHEMAS = {
   generations: 'ImageGenerationCreateRequest',
   omni: 'OmniImageCreateRequest',
-} as const;
+} as const satisfies Record<TaskFamily, string>;
 /** The list query's parameters, validated one by one. */
 export const LIST_PARAMETERS = ['PageNum', 'PageSize', 'ExternalTaskIdQuery'] as const;
 

@@ -1,3 +1,4 @@
+import type { TaskFamily } from '@klingkit/client';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { type CompiledSchemas, LIST_PARAMETERS, REQUEST_SCHEMAS } from './compiled-schemas.js';
 import { checkImageInput } from './image-input.js';
@@ -17,8 +18,6 @@ export interface ValidationFailure {
   message: string;
 }
 
-export type RequestFamily = keyof typeof REQUEST_SCHEMAS;
-
 interface CompiledRequest {
   validate: ValidateFunction;
   /** Same schema, all errors: run only on failure, to report a field's own error before a cross-field rule. */
@@ -37,8 +36,8 @@ interface CompiledRequest {
  * written here a second time. `schemas` are the compiled validators of this spec.
  */
 export function createRequestValidator(spec: OpenApiDocument, schemas: CompiledSchemas) {
-  const requests = {} as Record<RequestFamily, CompiledRequest>;
-  for (const [family, name] of Object.entries(REQUEST_SCHEMAS) as [RequestFamily, string][]) {
+  const requests = {} as Record<TaskFamily, CompiledRequest>;
+  for (const [family, name] of Object.entries(REQUEST_SCHEMAS) as [TaskFamily, string][]) {
     const schema = spec.components.schemas[name] as SchemaObject;
     requests[family] = {
       validate: schemas.check[name] as ValidateFunction,
@@ -59,7 +58,7 @@ export function createRequestValidator(spec: OpenApiDocument, schemas: CompiledS
 
   return {
     /** Checks a parsed create body; undefined when it is valid. */
-    checkCreate(family: RequestFamily, body: unknown): ValidationFailure | undefined {
+    checkCreate(family: TaskFamily, body: unknown): ValidationFailure | undefined {
       const compiled = requests[family];
       if (!compiled.validate(body)) {
         compiled.explain(body);

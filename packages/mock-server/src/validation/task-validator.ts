@@ -1,3 +1,4 @@
+import type { TaskFamily } from '@klingkit/client';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { describeValue } from '../controls/control-bounds.js';
@@ -5,8 +6,6 @@ import { loadSpec, type OpenApiDocument } from './spec.js';
 
 // ajv-formats is CommonJS with a default export; under NodeNext its namespace arrives as `default`.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
-
-export type TaskFamily = 'generations' | 'omni';
 
 /** A task object the spec refuses: the field (`task_status_msg`) and what is wrong with it. */
 export interface TaskProblem {
