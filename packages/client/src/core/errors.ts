@@ -112,16 +112,17 @@ export class KlingApiError extends KlingError {
  * The request never got an answer: DNS, refused connection, reset, TLS, or a per-request timeout. Whether the
  * server acted on it is unknown, so only idempotent work may be resent blindly. The message names the method,
  * the URL's origin and path, and the innermost cause (`connect ECONNREFUSED 127.0.0.1:4999`,
- * `getaddrinfo ENOTFOUND …`, a TLS error, `no answer within 60000 ms`); `cause` is the error fetch threw.
+ * `getaddrinfo ENOTFOUND …`, a TLS error, `no answer within 60000 ms`); `cause` is what fetch threw (or the
+ * timeout's own error).
  */
 export class KlingConnectionError extends KlingError {
   override readonly name = 'KlingConnectionError';
   readonly retryable = true;
   /** The per-request timeout (`timeoutMs`) ended the attempt. */
   declare readonly timedOut: boolean;
-  /** `GET` or `POST`; undefined for a download (see KlingDownloadError) or a bare timeout. */
+  /** The request's method (`GET`, `POST`); set on every error a client call rejects with. */
   declare readonly method: string | undefined;
-  /** The request's origin and path: no query, no credentials. */
+  /** The request's origin and path, parameters filled in: no query, no user:password. Set like `method`. */
   declare readonly url: string | undefined;
   constructor(
     message: string,
