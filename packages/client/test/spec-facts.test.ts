@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import spec from '@klingkit/spec/openapi.json' with { type: 'json' };
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { requestEnums as deriveEnums, enumsFile, generateEnumsSource } from '../scripts/codegen-enums.mjs';
@@ -108,5 +108,31 @@ describe('TASK_SCHEMAS, the one map from family to schema names', () => {
       components['schemas'][(typeof TASK_SCHEMAS)['omni']['request']]
     >();
     expectTypeOf<keyof typeof TASK_SCHEMAS>().toEqualTypeOf<TaskFamily>();
+  });
+});
+
+describe('the workspace spells no family schema name but TASK_SCHEMAS', () => {
+  it('has no other source that names one as a string (type lookups such as `schemas["X"]` aside)', async () => {
+    const root = new URL('../../../', import.meta.url);
+    const names = Object.values(TASK_SCHEMAS).flatMap(({ request, task }) => [request, task]);
+    // A quoted name not right after `[`: `components['schemas']['OmniImageTask']` is a type, not a table.
+    const spelled = new RegExp(`(?<!\\[)(['"])(${names.join('|')})\\1`);
+    const found: string[] = [];
+    for (const dir of [
+      'packages/client/src',
+      'packages/mock-server/src',
+      'apps/cli/src',
+      'apps/gallery/src',
+    ]) {
+      const files = await readdir(new URL(dir, root), { recursive: true });
+      for (const file of files.filter((name) => /\.ts$/.test(name) && !/\.test\.ts$/.test(name))) {
+        const path = `${dir}/${file}`;
+        if (/\/(generated|spec-facts)\//.test(path)) continue;
+        const text = await readFile(new URL(path, root), 'utf8');
+        for (const [index, line] of text.split('\n').entries())
+          if (spelled.test(line)) found.push(`${path}:${index + 1}: ${line.trim()}`);
+      }
+    }
+    expect(found).toEqual([]);
   });
 });
