@@ -13,7 +13,7 @@ describe('withDefaults: a request as the platform reads it', () => {
   const spec = loadSpec();
   const schema = spec.components.schemas.OmniImageCreateRequest as SchemaObject;
   const defaults = requestDefaults(spec, schema);
-  const defaultOf = (name: string) => (schema.properties?.[name] as SchemaObject).default;
+  const defaultOf = (name: string) => (schema.properties?.[name] as SchemaObject | undefined)?.default;
 
   it("fills what the body omits with the spec's defaults and keeps what it sends", () => {
     const body = { prompt: 'a boat', aspect_ratio: '1:1' };
@@ -28,8 +28,9 @@ describe('withDefaults: a request as the platform reads it', () => {
   });
 
   it('fills an object the body sends (watermark_info: {}), and adds none it does not', () => {
-    const enabled = (spec.components.schemas.WatermarkInfoRequest?.properties?.enabled as SchemaObject)
-      .default;
+    const enabled = (
+      spec.components.schemas.WatermarkInfoRequest?.properties?.enabled as SchemaObject | undefined
+    )?.default;
     expect(withDefaults(defaults, { prompt: 'x', watermark_info: {} }).watermark_info).toEqual({ enabled });
     expect(withDefaults(defaults, { prompt: 'x', watermark_info: { enabled: true } }).watermark_info).toEqual(
       {
