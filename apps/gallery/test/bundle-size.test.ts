@@ -24,7 +24,8 @@ describe('the gallery build', () => {
     expect(main).toBeDefined();
     const gzipped = gzipSync(main?.code ?? '').byteLength;
     console.log(`gallery main chunk: ${main?.fileName} ${gzipped} B gzip`);
-    expect(main?.code).not.toContain('"openapi":"3.1.0"');
+    // Marks of the spec document (however the bundler writes its keys): operations and the rules' extension.
+    expect(main?.code).not.toContain('createImageGenerationTask');
     expect(main?.code).not.toContain('x-kling-rule');
     expect(gzipped).toBeLessThanOrEqual(MAIN_CHUNK_BUDGET_BYTES);
   });
