@@ -238,6 +238,7 @@ describe('a consumer of the installed tarballs', () => {
       '@klingkit/client': 'function',
       '@klingkit/client/callbacks': 'function',
       '@klingkit/client/node': 'function',
+      '@klingkit/client/spec-facts': 'function',
       '@klingkit/mock-server': 'function',
       '@klingkit/mock-server/testing': 'function',
       '@klingkit/spec/conformance': 'function',
