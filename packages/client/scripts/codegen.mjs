@@ -1,5 +1,5 @@
-// Generates src/generated/schema.ts from the bundled spec with openapi-typescript, and the other files in
-// TARGETS with their own generators.
+// Generates src/generated/schema.ts from the bundled spec with openapi-typescript, and the files of the
+// generators beside it (codegen-enums.mjs, codegen-error-codes.mjs).
 // `node scripts/codegen.mjs` writes the file; with `--check` (or CI=true) it only compares, so CI fails on
 // committed types that no longer match the spec instead of silently regenerating them.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import openapiTS, { astToString } from 'openapi-typescript';
+import { enumsFile, generateEnumsSource } from './codegen-enums.mjs';
 import { errorCodesFile, generateErrorCodesSource } from './codegen-error-codes.mjs';
 
 const require = createRequire(import.meta.url);
@@ -35,39 +36,35 @@ export async function generateSchemaSource() {
   return HEADER + astToString(ast);
 }
 
-/** Every generated file: where it goes and what makes it. Another generator is one more line here. */
-const TARGETS = [
-  { file: schemaFile, generate: generateSchemaSource },
-  { file: errorCodesFile, generate: generateErrorCodesSource },
-];
-
-/** Writes `file` (or, with `check`, only compares it); false when a check finds it stale. */
-async function sync({ file, generate }, check) {
-  const source = await generate();
+/** Writes `source` to `file`, or with `check` only compares; true when a checked file is stale. */
+async function emit(file, source, check) {
   const current = await readFile(file, 'utf8').catch(() => '');
   const shown = relative(process.cwd(), file);
   if (current === source) {
     console.log(`${shown} is up to date with the spec.`);
-    return true;
+    return false;
   }
   if (check) {
     console.error(
       `${shown} is stale: it no longer matches spec/dist/openapi.json.\n` +
         'Run `pnpm --filter @klingkit/client codegen` and commit the result.',
     );
-    return false;
+    return true;
   }
   await mkdir(dirname(file), { recursive: true });
   await writeFile(file, source);
   console.log(`Wrote ${shown}.`);
-  return true;
+  return false;
 }
 
 async function main() {
   const check = process.argv.includes('--check') || process.env.CI === 'true';
-  let fresh = true;
-  for (const target of TARGETS) fresh = (await sync(target, check)) && fresh;
-  if (!fresh) process.exit(1);
+  const stale = [
+    await emit(schemaFile, await generateSchemaSource(), check),
+    await emit(enumsFile, await generateEnumsSource(), check),
+    await emit(errorCodesFile, await generateErrorCodesSource(), check),
+  ];
+  if (stale.includes(true)) process.exit(1);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();

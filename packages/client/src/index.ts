@@ -44,6 +44,7 @@ export type {
   TaskResultImage,
   TaskStatus,
   WatermarkInfo,
+  WatermarkInfoRequest,
 } from './generated/schema.js';
 export type { KlingClient } from './kling-client.js';
 export { createKlingClient } from './kling-client.js';
