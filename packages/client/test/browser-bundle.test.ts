@@ -8,11 +8,9 @@ import { describe, expect, it } from 'vitest';
  * fetched only by pages that sign tokens themselves. Issue 4's budget for the entry is 6 kB, read as
  * 6,000 B (its "about 2.6 kB" for openapi-fetch's 2,599 B counts kB as 1,000 B); see tools/bench/README.md.
  */
-// Issue 14 raised it from 6,000 B by what its features cost in the entry (each measured by leaving it out):
-// connection errors that name method, URL and innermost cause with secrets and control characters cut
-// (~180 B), the retry decision as a pure function (~90 B), mixed credentials refused (~55 B), withOptions,
-// the task errors' family and the generated code table (~40 B together). No equal saving was found outside
-// openapi-fetch, which is 2,368 B of the entry; the budget stays exact (0 B headroom).
+// Issue 14 raised it from 6,000 B by what its features cost in the entry (connection errors that say where
+// and why, the pure retry decision, refusing mixed credentials, withOptions); each one's share, and why no
+// equal saving was found, are in tools/bench/README.md. It stays exact: 0 B headroom.
 const ENTRY_BUDGET_BYTES = 6495;
 const SIGNER_BUDGET_BYTES = 640;
 
