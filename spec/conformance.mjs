@@ -394,10 +394,18 @@ export function checkRequest(method, path, request = {}) {
       });
     }
   }
-  const parameters = (found.parameters ?? []).map((parameter, index) =>
+  // Parameters of the path item and of the operation (OpenAPI lets both declare them).
+  const itemPointer = `#/paths/${escapePointer(operation.template)}`;
+  const parameters = [
+    ...(operation.item.parameters ?? []).map((parameter, index) => [
+      parameter,
+      `${itemPointer}/parameters/${index}`,
+    ]),
+    ...(found.parameters ?? []).map((parameter, index) => [parameter, `${opPointer}/parameters/${index}`]),
+  ].map(([parameter, pointer]) =>
     parameter.$ref
       ? { parameter: resolvePointer(parameter.$ref), pointer: parameter.$ref }
-      : { parameter, pointer: `${opPointer}/parameters/${index}` },
+      : { parameter, pointer },
   );
   const segments = path.split('/');
   const pathValues = new Map();

@@ -91,9 +91,23 @@ export interface CleanOptions {
   secrets?: readonly string[];
 }
 
-/** `text` without JWTs, bearer tokens or `secrets`; `undefined` when nothing had to go. */
+/** A query parameter anywhere in a text (`?name=value` or `&name=value`). */
+const QUERY_PARAMETER = /([?&])([^=&#\s"'<>]{1,200})=([^&#\s"'<>]*)/g;
+/** User name and password in a URL anywhere in a text. */
+const USERINFO = /(\/\/)[^/@\s"'<>]{1,200}@/g;
+
+/**
+ * `text` without JWTs, bearer tokens, URL user names and passwords, values of secret-named query
+ * parameters (in any URL inside it) or `secrets`; `undefined` when nothing had to go.
+ */
 export function scrubText(text: string, secrets: readonly string[] = []): string | undefined {
-  let result = text.replace(JWT, REDACTED).replace(BEARER, `$1 ${REDACTED}`);
+  let result = text
+    .replace(JWT, REDACTED)
+    .replace(BEARER, `$1 ${REDACTED}`)
+    .replace(USERINFO, `$1${REDACTED}@`)
+    .replace(QUERY_PARAMETER, (whole, separator: string, name: string, value: string) =>
+      isSecretName(name) && value !== REDACTED ? `${separator}${name}=${REDACTED}` : whole,
+    );
   for (const secret of secrets) if (secret.length >= 4) result = result.split(secret).join(REDACTED);
   return result === text ? undefined : result;
 }

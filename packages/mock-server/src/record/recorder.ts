@@ -277,8 +277,8 @@ export function createRecorder(options: RecorderOptions): Recorder {
         pointer: scrubText(problem.pointer, secrets) ?? problem.pointer,
         seen:
           !problem.pointer.startsWith('/headers/') && problem.pointer.split('/').some(isSecretName)
-          ? REDACTED
-          : (scrubText(problem.seen, secrets) ?? problem.seen),
+            ? REDACTED
+            : (scrubText(problem.seen, secrets) ?? problem.seen),
       }));
     report.add({
       seq,
@@ -361,6 +361,7 @@ async function forward(
 ): Promise<Forwarded> {
   const controller = new AbortController();
   let timedOut = false;
+  let tooLarge = false;
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
@@ -389,6 +390,7 @@ async function forward(
       for await (const chunk of (answer.body ?? []) as unknown as AsyncIterable<Uint8Array>) {
         size += chunk.byteLength;
         if (size > maxBodyBytes) {
+          tooLarge = true;
           controller.abort();
           return undefined;
         }
@@ -400,7 +402,11 @@ async function forward(
       });
       return { status: answer.status, headers: passed, body: Buffer.concat(chunks) };
     })();
-    const response = await Promise.race([exchange, deadline]);
+    const response = await Promise.race([exchange, deadline]).catch((error: unknown) => {
+      // Aborting the stream may reject the read that saw the limit passed: that is still "too large".
+      if (tooLarge) return undefined;
+      throw error;
+    });
     if (response === undefined)
       return {
         failure: failure(
