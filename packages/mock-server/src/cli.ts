@@ -287,7 +287,7 @@ try {
 } catch (error) {
   const message = (error as Error).message;
   // A cassette that cannot be read is like a refused seed file: the flag was fine, the file is not.
-  if (message.startsWith('replay:')) startError(`--replay ${message}`);
+  if (message.startsWith('replay:')) startError(`--${message}`);
   usageError(message.startsWith('drift') ? `--${message}` : message);
 }
 const host = values.host;
