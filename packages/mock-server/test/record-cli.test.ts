@@ -63,7 +63,11 @@ async function start(args: string[], ready: RegExp, at = /listening on /) {
 
 const get = async (url: string) => {
   const response = await fetch(url, { headers: { authorization: `Bearer ${KEY}` } });
-  return { status: response.status, body: await response.text(), replay: response.headers.get('x-kling-mock-replay') };
+  return {
+    status: response.status,
+    body: await response.text(),
+    replay: response.headers.get('x-kling-mock-replay'),
+  };
 };
 
 describe('kling-mock record and --replay', () => {
@@ -75,7 +79,11 @@ describe('kling-mock record and --replay', () => {
     expect(platform.output()).toContain('Drift on: answers break the spec on purpose (--drift)');
     const out = join(dir, 'session');
     let recorded: { status: number; body: string };
-    const recorder = await start(['record', '--target', platform.url, '--out', out, '--port', '0'], /Cassette /, / through /);
+    const recorder = await start(
+      ['record', '--target', platform.url, '--out', out, '--port', '0'],
+      /Cassette /,
+      / through /,
+    );
     try {
       expect(recorder.output()).toContain(`Recording ${platform.url} through ${recorder.url}`);
       recorded = await get(`${recorder.url}/v1/images/generations?pageSize=5`);
