@@ -348,6 +348,24 @@ describe('what the recorder writes', () => {
     expect(await readFile(join(out, 'drift.md'), 'utf8')).toContain('\\u001b]52;c;cGF3bmVk');
   });
 
+  it('finds a drift in the last item of a long list behind the same drift in every item before it', async () => {
+    const task = { task_id: '1', task_status: 'succeed', created_at: 1, updated_at: 2, extra: 1 };
+    const target = await hostile((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      const data = Array.from({ length: 500 }, (_, index) =>
+        index === 499 ? { ...task, late: true } : task,
+      );
+      response.end(JSON.stringify({ code: 0, message: 'SUCCEED', request_id: 'r', data }));
+    });
+    const { url, close } = await recording(target.url);
+    await raw(url, '/v1/images/generations?pageSize=500', { authorization: 'Bearer k' });
+    const { findings } = await close();
+    expect(findings.map(({ pointer, count, first }) => `${pointer} ${count} ${first.pointer}`)).toEqual([
+      '/body/data/*/extra 1 /body/data/0/extra',
+      '/body/data/*/late 1 /body/data/499/late',
+    ]);
+  });
+
   it('writes nothing for requests outside the spec, and counts them', async () => {
     const target = await hostile(okJson);
     const { url, out, close } = await recording(target.url);

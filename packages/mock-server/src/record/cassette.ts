@@ -339,7 +339,8 @@ export function readCassettes(path: string): LoadedEntry[] {
       throw new RangeError(
         `replay: ${JSON.stringify(file)} is ${size} bytes; a cassette may be at most ${MAX_CASSETTE_BYTES} bytes (256 MiB)`,
       );
-    const name = basename(file);
+    // The name goes into a response header: visible ASCII only.
+    const name = basename(file).replace(/[^\x21-\x7e]/g, '_');
     return readFileSync(file, 'utf8')
       .split('\n')
       .map((line, index) => ({ line, index }))

@@ -93,6 +93,21 @@ const MAX_PROBLEMS = 100;
 /** The report is rewritten at most this often while a run goes on, and once at the end. */
 const REPORT_INTERVAL_MS = 1000;
 const BODY_TEXT_CHARS = 1000;
+const SENDABLE_HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/**
+ * The first problem of each kind (place, array indexes aside, and rule), at most `MAX_PROBLEMS`: a list of
+ * 500 drifted tasks is one finding per field, not 500, and a later kind is not lost behind them.
+ */
+function distinct(problems: readonly ExchangeProblem[]): ExchangeProblem[] {
+  const kept = new Map<string, ExchangeProblem>();
+  for (const problem of problems) {
+    const key = `${problem.pointer.replace(/\/\d+(?=\/|$)/g, '/*')} ${problem.rule} ${problem.spec}`;
+    if (!kept.has(key)) kept.set(key, problem);
+    if (kept.size >= MAX_PROBLEMS) break;
+  }
+  return [...kept.values()];
+}
 
 /** `target` parsed: http(s), no credentials, query or fragment; a trailing slash dropped. */
 export function checkedTarget(target: string): { origin: string; prefix: string } {
@@ -193,8 +208,9 @@ export function createRecorder(options: RecorderOptions): Recorder {
       return answer.failure;
     }
     const operation = operationOf(request.method, request.path);
-    if (!operation) report.unchecked();
-    else
+    // A browser's preflight is no API request: forwarded, never counted.
+    if (!operation && request.method !== 'OPTIONS') report.unchecked();
+    else if (operation)
       record(
         request,
         operation,
@@ -272,7 +288,7 @@ export function createRecorder(options: RecorderOptions): Recorder {
     // The report shows what was seen, cleaned like the cassette: a value under a secret-looking name is
     // not shown, and tokens are cut out of the rest.
     const clean = (list: ExchangeProblem[]) =>
-      list.slice(0, MAX_PROBLEMS).map((problem) => ({
+      distinct(list).map((problem) => ({
         ...problem,
         pointer: scrubText(problem.pointer, secrets) ?? problem.pointer,
         seen:
@@ -398,7 +414,8 @@ async function forward(
       }
       const passed: Record<string, string> = {};
       answer.headers.forEach((value, name) => {
-        if (!DROPPED_ANSWER_HEADERS.has(name)) passed[name] = value;
+        // Only values node will send again; anything else would fail the whole answer.
+        if (!DROPPED_ANSWER_HEADERS.has(name) && SENDABLE_HEADER_VALUE.test(value)) passed[name] = value;
       });
       return { status: answer.status, headers: passed, body: Buffer.concat(chunks) };
     })();
