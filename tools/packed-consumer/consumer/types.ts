@@ -20,6 +20,7 @@ import {
 } from '@klingkit/client';
 import { parseCallback } from '@klingkit/client/callbacks';
 import { downloadImages } from '@klingkit/client/node';
+import { type RequestEnumsOf, requestEnums, TASK_SCHEMAS } from '@klingkit/client/spec-facts';
 import { createMockServer } from '@klingkit/mock-server';
 import { checkResponse, type Violation } from '@klingkit/spec/conformance';
 
@@ -41,6 +42,21 @@ export async function requests() {
   await kling.tasks.create('video', { prompt: 'a fox' });
   // @ts-expect-error a prompt is required
   await kling.tasks.create('omni', { n: 1 });
+}
+
+export async function specFacts() {
+  // The enums a form offers are the request's own literal types.
+  const choices = requestEnums('omni').aspect_ratio;
+  const ratio: OmniImageCreateRequest['aspect_ratio'] = choices.values[0];
+  await kling.tasks.create('omni', { prompt: 'a boat', aspect_ratio: choices.default ?? ratio });
+  // @ts-expect-error 4k is an Omni-Image resolution only
+  const resolution: RequestEnumsOf<'generations'>['resolution']['values'][number] = '4k';
+  // @ts-expect-error there are two families
+  requestEnums('video');
+  const schema: 'OmniImageTask' = TASK_SCHEMAS.omni.task;
+  // watermark_info.enabled may be left out of a request (it defaults to false).
+  await kling.tasks.create('generations', { prompt: 'a fox', watermark_info: {} });
+  return [resolution, schema];
 }
 
 export async function tasks() {

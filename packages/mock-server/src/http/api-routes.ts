@@ -68,7 +68,7 @@ async function createTask(
   const refused =
     callbackUrl === undefined ? undefined : context.callbacks.refuse(callbackUrl, request.origin);
   if (refused) return context.fail(1201, `Invalid parameter callback_url: ${refused}`);
-  const shape = requestFields(family, fields);
+  const shape = requestFields(context.validator.withDefaults(family as RequestFamily, fields));
   const { prompt, imageCount } = shape;
   if (context.outcomes.refusesPrompt(prompt)) {
     return context.fail(1301, 'Content security policy triggered: the prompt may contain sensitive content');

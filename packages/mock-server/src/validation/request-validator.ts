@@ -1,6 +1,7 @@
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { type CompiledSchemas, LIST_PARAMETERS, REQUEST_SCHEMAS } from './compiled-schemas.js';
 import { checkImageInput } from './image-input.js';
+import { type RequestDefaults, requestDefaults, withDefaults } from './request-defaults.js';
 import {
   type ImageConstraints,
   type KlingCheck,
@@ -25,6 +26,8 @@ interface CompiledRequest {
   explain: ValidateFunction;
   schema: SchemaObject;
   checks: KlingCheck[];
+  /** The schema's defaults, for `withDefaults`. */
+  defaults: RequestDefaults;
   /** Paths of image inputs, `*` standing for every array item. */
   images: { path: string[]; limits: ImageConstraints }[];
 }
@@ -45,6 +48,7 @@ export function createRequestValidator(spec: OpenApiDocument, schemas: CompiledS
       explain: schemas.explain[name] as ValidateFunction,
       schema,
       checks: schema['x-kling-checks'] ?? [],
+      defaults: requestDefaults(spec, schema),
       images: findImageFields(spec, schema),
     };
   }
@@ -78,6 +82,15 @@ export function createRequestValidator(spec: OpenApiDocument, schemas: CompiledS
         }
       }
       return undefined;
+    },
+
+    /**
+     * A body `checkCreate` accepted, as the platform reads it: every field it omits takes the spec's
+     * `default` (see request-defaults.ts). The mock reads a task's settings from this, never from defaults
+     * of its own.
+     */
+    withDefaults(family: RequestFamily, body: Record<string, unknown>): Record<string, unknown> {
+      return withDefaults(requests[family].defaults, body);
     },
 
     /** Parses and checks the list query (pageNum, pageSize, external_task_id). */

@@ -1,4 +1,5 @@
-import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import { TASK_SCHEMAS } from '@klingkit/client/spec-facts';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { describeValue } from '../controls/control-bounds.js';
 import { loadSpec, type OpenApiDocument } from './spec.js';
@@ -14,11 +15,6 @@ export interface TaskProblem {
   message: string;
 }
 
-const TASK_SCHEMAS: Record<TaskFamily, string> = {
-  generations: 'ImageGenerationTask',
-  omni: 'OmniImageTask',
-};
-
 /**
  * Checks task objects against the spec's task schemas (`ImageGenerationTask`, `OmniImageTask`), as the
  * API would answer them. Only seeding needs it, so it lives apart from the request validator and is loaded
@@ -28,10 +24,12 @@ export function createTaskValidator(spec: OpenApiDocument = loadSpec()) {
   const ajv = new Ajv2020({ strict: false, allErrors: false, verbose: true });
   addFormats(ajv);
   ajv.addSchema(spec as object, 'openapi.json');
-  const validators = {
-    generations: ajv.compile({ $ref: `openapi.json#/components/schemas/${TASK_SCHEMAS.generations}` }),
-    omni: ajv.compile({ $ref: `openapi.json#/components/schemas/${TASK_SCHEMAS.omni}` }),
-  };
+  const validators = Object.fromEntries(
+    Object.entries(TASK_SCHEMAS).map(([family, { task }]) => [
+      family,
+      ajv.compile({ $ref: `openapi.json#/components/schemas/${task}` }),
+    ]),
+  ) as Record<TaskFamily, ValidateFunction>;
   return function checkTask(family: TaskFamily, task: unknown): TaskProblem | undefined {
     const validate = validators[family];
     if (validate(task)) return undefined;
