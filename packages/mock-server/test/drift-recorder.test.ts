@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AnswerDrift,
@@ -90,6 +91,9 @@ async function platformWith(drift?: AnswerDrift) {
   });
   return { platform, url: await platform.listen() };
 }
+
+/** A PNG the schemas accept and the spec's image limits (`x-kling-image`: sides of at least 300 px) refuse. */
+const SMALL_PNG = PNG.sync.write(new PNG({ width: 100, height: 100 })).toString('base64');
 
 const brief = (finding: DriftFinding) =>
   `${finding.direction} ${finding.operation} ${finding.status} ${finding.pointer} ${finding.rule}`;
@@ -271,7 +275,7 @@ describe('recording a drifted platform', () => {
 });
 
 describe('recording a platform that keeps to the spec', () => {
-  it('finds nothing in a session through every operation', async () => {
+  it("finds no answer drift through every operation, and reports the app's bad requests with the platform's answer", async () => {
     const out = await mkdtemp(join(tmpdir(), 'kling-drift-'));
     const { platform, url } = await platformWith();
     const recorder = createRecorder({ target: url, out });
@@ -283,13 +287,19 @@ describe('recording a platform that keeps to the spec', () => {
       await send('GET', '/v1/images/omni-image?pageNum=1&pageSize=10');
       await send('GET', '/v1/images/omni-image/no-such-task');
       await send('POST', '/v1/images/generations', { prompt: 'x', n: 12 });
+      // Valid by the schemas, refused by the checks the spec keeps beside them.
+      await send('POST', '/v1/images/omni-image', {
+        prompt: 'like <<<image_2>>>',
+        image_list: [{ image: 'https://images.example/a.png' }],
+      });
+      await send('POST', '/v1/images/generations', { prompt: 'x', image: SMALL_PNG });
     } finally {
       result = await recorder.close();
       await platform.close();
     }
     try {
       expect(result.findings.filter(({ direction }) => direction === 'answer')).toEqual([]);
-      // The one bad request is the app's, and the report says the platform refused it too.
+      // The bad requests are the app's, and the report says the platform refused them too.
       expect(result.findings).toEqual([
         expect.objectContaining({
           direction: 'request',
@@ -298,6 +308,24 @@ describe('recording a platform that keeps to the spec', () => {
           rule: 'maximum',
           expected: 'a number <= 9',
           seen: ['12'],
+          answered: [400],
+        }),
+        expect.objectContaining({
+          direction: 'request',
+          operation: 'createOmniImageTask',
+          pointer: '/body/prompt',
+          rule: 'x-kling-checks',
+          expected: expect.stringMatching(
+            /^Invalid parameter prompt: the prompt references an image that image_list does not hold/,
+          ),
+          answered: [400],
+        }),
+        expect.objectContaining({
+          direction: 'request',
+          operation: 'createImageGenerationTask',
+          pointer: '/body/image',
+          rule: 'x-kling-image',
+          expected: expect.stringMatching(/^image: .*300/),
           answered: [400],
         }),
       ]);
@@ -309,7 +337,7 @@ describe('recording a platform that keeps to the spec', () => {
         'listImageGenerationTasks',
         'listOmniImageTasks',
       ]);
-      expect(await readFile(join(out, 'drift.md'), 'utf8')).toContain('## 1 finding(s)');
+      expect(await readFile(join(out, 'drift.md'), 'utf8')).toContain('## 3 finding(s)');
     } finally {
       await rm(out, { recursive: true, force: true });
     }

@@ -454,10 +454,31 @@ type Checker = (
   answer: string,
 ) => { request: ExchangeProblem[]; answer: ExchangeProblem[] };
 
-const FAMILY_OF_OPERATION: Record<string, RequestFamily> = {
-  createImageGenerationTask: 'generations',
-  createOmniImageTask: 'omni',
-};
+/** Each create operation's request family: the family whose request schema its body refers to. */
+function familiesOfOperations(): Map<string, RequestFamily> {
+  const paths = (
+    loadSpec() as unknown as {
+      paths: Record<
+        string,
+        Record<
+          string,
+          { operationId: string; requestBody?: { content?: Record<string, { schema?: { $ref?: string } }> } }
+        >
+      >;
+    }
+  ).paths;
+  const families = new Map<string, RequestFamily>();
+  for (const item of Object.values(paths)) {
+    for (const operation of Object.values(item)) {
+      const ref = operation.requestBody?.content?.['application/json']?.schema?.$ref;
+      const family = (Object.keys(REQUEST_SCHEMAS) as RequestFamily[]).find(
+        (candidate) => ref === `#/components/schemas/${REQUEST_SCHEMAS[candidate]}`,
+      );
+      if (family) families.set(operation.operationId, family);
+    }
+  }
+  return families;
+}
 
 /**
  * The strict checks of one exchange: the spec's schemas through `@klingkit/spec/conformance` (loaded on
@@ -468,6 +489,7 @@ async function createChecker(): Promise<Checker> {
   const { checkRequest, checkResponse, showValue } = await import('@klingkit/spec/conformance');
   const spec = loadSpec();
   const validator = createRequestValidator(spec, loadCompiledSchemas(spec, specSha256()));
+  const families = familiesOfOperations();
   return (request, query, body, authorization, status, answer) => {
     const requestProblems: ExchangeProblem[] = [
       ...(checkRequest(request.method, request.path, {
@@ -478,7 +500,7 @@ async function createChecker(): Promise<Checker> {
       })?.problems ?? []),
     ];
     const operation = operationOf(request.method, request.path);
-    const family = operation && FAMILY_OF_OPERATION[operation.operationId];
+    const family = operation && families.get(operation.operationId);
     if (family && requestProblems.every((problem) => !problem.pointer.startsWith('/body'))) {
       let parsed: unknown;
       try {
