@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { isLoopbackHost } from '../controls/control-access.js';
 import { CONTROL_RANGES, checkNumber, describeRange, type Range } from '../controls/control-bounds.js';
 import { checkedTarget, createRecorder, type Recorder } from './recorder.js';
 
@@ -98,6 +99,10 @@ export async function recordCommand(args: string[]): Promise<never> {
     process.exit(1);
   }
   process.stdout.write(`Recording ${checkedTarget(values.target as string).origin} through ${url}\n`);
+  if (!isLoopbackHost(host))
+    process.stdout.write(
+      `Warning: ${host} is not a loopback address; anyone who reaches it can send requests (with their own credentials) through this recorder and into its cassette.\n`,
+    );
   process.stdout.write(
     `Cassette ${recorder.files.cassette}, report ${recorder.files.report} and ${recorder.files.summary}\n`,
   );
