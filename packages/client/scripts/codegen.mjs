@@ -1,5 +1,5 @@
 // Generates src/generated/schema.ts from the bundled spec with openapi-typescript, and the files of the
-// generators beside it (codegen-enums.mjs).
+// generators beside it (codegen-enums.mjs, codegen-error-codes.mjs).
 // `node scripts/codegen.mjs` writes the file; with `--check` (or CI=true) it only compares, so CI fails on
 // committed types that no longer match the spec instead of silently regenerating them.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -8,6 +8,7 @@ import { dirname, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { enumsFile, generateEnumsSource } from './codegen-enums.mjs';
+import { errorCodesFile, generateErrorCodesSource } from './codegen-error-codes.mjs';
 
 const require = createRequire(import.meta.url);
 const specPath = require.resolve('@klingkit/spec/openapi.json');
@@ -61,6 +62,7 @@ async function main() {
   const stale = [
     await emit(schemaFile, await generateSchemaSource(), check),
     await emit(enumsFile, await generateEnumsSource(), check),
+    await emit(errorCodesFile, await generateErrorCodesSource(), check),
   ];
   if (stale.includes(true)) process.exit(1);
 }

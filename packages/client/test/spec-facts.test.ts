@@ -2,7 +2,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import spec from '@klingkit/spec/openapi.json' with { type: 'json' };
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { requestEnums as deriveEnums, enumsFile, generateEnumsSource } from '../scripts/codegen-enums.mjs';
-import type { CreateRequestOf, components, TaskFamily, TaskOf } from '../src/index.js';
+import type { components } from '../src/generated/schema.js';
+import type { CreateRequestOf, TaskFamily, TaskOf } from '../src/index.js';
 import { FAMILY_PATHS } from '../src/lib/tasks.js';
 import { REQUEST_ENUMS, type RequestEnumsOf, requestEnums, TASK_SCHEMAS } from '../src/spec-facts/index.js';
 

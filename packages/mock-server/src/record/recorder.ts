@@ -8,13 +8,14 @@ import {
 } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
+import type { TaskFamily } from '@klingkit/client';
 import { isLoopbackHost } from '../controls/control-access.js';
 import { CONTROL_RANGES, checkNumber } from '../controls/control-bounds.js';
 import { failure } from '../http/envelope.js';
 import type { MockRequest, MockResponse } from '../http/mock-request.js';
 import { createNodeListener, type ListenOptions } from '../http/node-listener.js';
 import { loadCompiledSchemas, REQUEST_SCHEMAS } from '../validation/compiled-schemas.js';
-import { createRequestValidator, type RequestFamily } from '../validation/request-validator.js';
+import { createRequestValidator } from '../validation/request-validator.js';
 import { loadSpec, specSha256 } from '../validation/spec.js';
 import {
   CASSETTE_SUFFIX,
@@ -455,7 +456,7 @@ type Checker = (
 ) => { request: ExchangeProblem[]; answer: ExchangeProblem[] };
 
 /** Each create operation's request family: the family whose request schema its body refers to. */
-function familiesOfOperations(): Map<string, RequestFamily> {
+function familiesOfOperations(): Map<string, TaskFamily> {
   const paths = (
     loadSpec() as unknown as {
       paths: Record<
@@ -467,11 +468,11 @@ function familiesOfOperations(): Map<string, RequestFamily> {
       >;
     }
   ).paths;
-  const families = new Map<string, RequestFamily>();
+  const families = new Map<string, TaskFamily>();
   for (const item of Object.values(paths)) {
     for (const operation of Object.values(item)) {
       const ref = operation.requestBody?.content?.['application/json']?.schema?.$ref;
-      const family = (Object.keys(REQUEST_SCHEMAS) as RequestFamily[]).find(
+      const family = (Object.keys(REQUEST_SCHEMAS) as TaskFamily[]).find(
         (candidate) => ref === `#/components/schemas/${REQUEST_SCHEMAS[candidate]}`,
       );
       if (family) families.set(operation.operationId, family);

@@ -1,4 +1,4 @@
-import type { components } from '@klingkit/client';
+import type { components } from '@klingkit/client/schema';
 import type { AccountLabels } from '../auth/account-label.js';
 import type { AccountId } from '../auth/authenticator.js';
 import type { CallbackDispatcher } from '../callbacks/callback-dispatcher.js';

@@ -1,6 +1,7 @@
-import type { components } from '@klingkit/client';
+import type { TaskFamily } from '@klingkit/client';
+import type { components } from '@klingkit/client/schema';
 
-export type TaskFamily = 'generations' | 'omni';
+export type { TaskFamily };
 export type TaskStatus = components['schemas']['TaskStatus'];
 export type ImageGenerationTask = components['schemas']['ImageGenerationTask'];
 export type OmniImageTask = components['schemas']['OmniImageTask'];

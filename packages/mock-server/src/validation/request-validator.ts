@@ -1,3 +1,4 @@
+import type { TaskFamily } from '@klingkit/client';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { type CompiledSchemas, LIST_PARAMETERS, REQUEST_SCHEMAS } from './compiled-schemas.js';
 import { checkImageInput } from './image-input.js';
@@ -17,8 +18,6 @@ export interface ValidationFailure {
   field: string;
   message: string;
 }
-
-export type RequestFamily = keyof typeof REQUEST_SCHEMAS;
 
 interface CompiledRequest {
   validate: ValidateFunction;
@@ -40,8 +39,8 @@ interface CompiledRequest {
  * written here a second time. `schemas` are the compiled validators of this spec.
  */
 export function createRequestValidator(spec: OpenApiDocument, schemas: CompiledSchemas) {
-  const requests = {} as Record<RequestFamily, CompiledRequest>;
-  for (const [family, name] of Object.entries(REQUEST_SCHEMAS) as [RequestFamily, string][]) {
+  const requests = {} as Record<TaskFamily, CompiledRequest>;
+  for (const [family, name] of Object.entries(REQUEST_SCHEMAS) as [TaskFamily, string][]) {
     const schema = spec.components.schemas[name] as SchemaObject;
     requests[family] = {
       validate: schemas.check[name] as ValidateFunction,
@@ -63,7 +62,7 @@ export function createRequestValidator(spec: OpenApiDocument, schemas: CompiledS
 
   return {
     /** Checks a parsed create body; undefined when it is valid. */
-    checkCreate(family: RequestFamily, body: unknown): ValidationFailure | undefined {
+    checkCreate(family: TaskFamily, body: unknown): ValidationFailure | undefined {
       const compiled = requests[family];
       if (!compiled.validate(body)) {
         compiled.explain(body);
@@ -89,7 +88,7 @@ export function createRequestValidator(spec: OpenApiDocument, schemas: CompiledS
      * `default` (see request-defaults.ts). The mock reads a task's settings from this, never from defaults
      * of its own.
      */
-    withDefaults(family: RequestFamily, body: Record<string, unknown>): Record<string, unknown> {
+    withDefaults(family: TaskFamily, body: Record<string, unknown>): Record<string, unknown> {
       return withDefaults(requests[family].defaults, body);
     },
 

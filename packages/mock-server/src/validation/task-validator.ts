@@ -1,3 +1,4 @@
+import type { TaskFamily } from '@klingkit/client';
 import { TASK_SCHEMAS } from '@klingkit/client/spec-facts';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
@@ -6,8 +7,6 @@ import { loadSpec, type OpenApiDocument } from './spec.js';
 
 // ajv-formats is CommonJS with a default export; under NodeNext its namespace arrives as `default`.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
-
-export type TaskFamily = 'generations' | 'omni';
 
 /** A task object the spec refuses: the field (`task_status_msg`) and what is wrong with it. */
 export interface TaskProblem {
