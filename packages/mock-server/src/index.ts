@@ -12,6 +12,7 @@ export type {
   MockServerControls,
   MockStats,
 } from './controls/mock-controls.js';
+export type { AnswerDrift, AnswerDriftChange } from './faults/answer-drift.js';
 export type { FaultChanges, FaultOptions } from './faults/fault-injector.js';
 export type { ListenOptions } from './http/node-listener.js';
 export type { TimingProfile, Timings } from './lifecycle/timings.js';
@@ -20,5 +21,11 @@ export type { LimitChanges, LimitOptions } from './limits/account-limits.js';
 export type { MockServer, MockServerOptions } from './mock-server.js';
 export { createMockServer } from './mock-server.js';
 export { PROMPT_MARKERS } from './outcomes/outcomes.js';
+export { REPLAY_HEADER } from './pipeline/replay-stage.js';
+export type { CassetteEntry, LoadedEntry } from './record/cassette.js';
+export { CASSETTE_SUFFIX, readCassettes } from './record/cassette.js';
+export type { DriftFinding, DriftRun } from './record/drift-report.js';
+export type { Recorder, RecorderOptions } from './record/recorder.js';
+export { createRecorder } from './record/recorder.js';
 export type { SeedTask, SeedTaskFields } from './seed/seed-tasks.js';
 export { SeedError } from './seed/seed-tasks.js';

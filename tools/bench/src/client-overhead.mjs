@@ -19,7 +19,7 @@ const now = Math.floor(Date.now() / 1000);
 const token = await new SignJWT({ iss: 'demo-access-key', exp: now + 3600, nbf: now - 5 })
   .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
   .sign(new TextEncoder().encode('demo-secret-key'));
-/** @type {import('openapi-fetch').Client<import('@klingkit/client').paths>} */
+/** @type {import('openapi-fetch').Client<import('@klingkit/client/schema').paths>} */
 const raw = createClient({ baseUrl, fetch, headers: { authorization: `Bearer ${token}` } });
 const params = { params: { path: { id } } };
 

@@ -49,6 +49,7 @@ const READ_BY: [file: string, tasks: string[]][] = [
     ['@klingkit/packed-consumer#test:packed', '@klingkit/release#test'],
   ],
   ['spec/conformance.mjs', ['@klingkit/packed-consumer#test:packed', '@klingkit/release#test']],
+  ['packages/mock-server/LICENSE', ['@klingkit/packed-consumer#test:packed', '@klingkit/release#test']],
   // A test helper package, imported as TypeScript source and never built: its dependents' tests still rerun.
   ['tools/test-browser/src/chromium.ts', ['@klingkit/gallery#test', '@klingkit/mock-server#test']],
   // The rehearsal runs the repository's own scripts, turbo's pipeline among them, in its copy.

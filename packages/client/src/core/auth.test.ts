@@ -111,6 +111,25 @@ describe('JWT from an AccessKey/SecretKey pair', () => {
   });
 });
 
+describe('credentials of more than one kind', () => {
+  const mixes: [string, object][] = [
+    ['an API key next to a key pair', { apiKey: 'key', accessKey, secretKey }],
+    ['an API key next to a token source', { apiKey: 'key', getToken: () => 't' }],
+    ['a token source next to a key pair', { getToken: () => 't', accessKey, secretKey }],
+    ['an API key next to half a key pair', { apiKey: 'key', secretKey }],
+  ];
+  it.each(mixes)('are refused, naming the three kinds: %s', (_, credentials) => {
+    expect(() => createTokenProvider(credentials as never)).toThrow(
+      'KlingClient: give accessKey with secretKey, or apiKey, or getToken: not several',
+    );
+  });
+
+  it('count a field left undefined (an unset environment variable) as absent', async () => {
+    const credentials = { apiKey: 'key', accessKey: undefined, secretKey: undefined };
+    await expect(createTokenProvider(credentials as never).getToken()).resolves.toBe('key');
+  });
+});
+
 describe('the signer, loaded on first use', () => {
   it('is not loaded until a token is needed, and serves peek() once it is', async () => {
     const provider = createTokenProvider({ accessKey, secretKey });

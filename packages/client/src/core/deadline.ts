@@ -46,7 +46,7 @@ export function withDeadline<T>(work: Promise<T>, timeoutMs: number): Promise<T>
       expire() {
         // Nobody awaits the abandoned work any more; its late failure must not surface as unhandled.
         work.catch(() => {});
-        reject(new KlingConnectionError(`No answer within ${timeoutMs} ms.`, { timedOut: true }));
+        reject(new KlingConnectionError(`no answer within ${timeoutMs} ms`, { timedOut: true }));
       },
     };
     if (timeoutMs < SHORT_MS) {

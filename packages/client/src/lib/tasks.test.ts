@@ -169,6 +169,24 @@ describe('tasks.create', () => {
   });
 });
 
+describe('a create resumed in another process', () => {
+  it('finds the task by its own external_task_id after a crash, then waits for it: no second task', async () => {
+    const { client, tasks, faults, fetch } = fakeApi();
+    // The first process's create lands but its answer is lost, and so is the look-up: the call fails, as if
+    // the process had died there.
+    faults.push('drop-after-create', 'drop');
+    await expect(
+      client.tasks.create('generations', { prompt: 'fox', external_task_id: 'order-7' }, { maxRetries: 0 }),
+    ).rejects.toBeInstanceOf(KlingConnectionError);
+    // A new process (a new client) knows only the id it chose and stored before the call.
+    const restarted = createKlingClient({ apiKey: 'k', fetch });
+    const found = await restarted.tasks.get('generations', { externalTaskId: 'order-7' });
+    const ended = await restarted.tasks.wait('generations', found.task_id, fast);
+    expect(ended).toMatchObject({ task_status: 'succeed', task_info: { external_task_id: 'order-7' } });
+    expect(tasks.size).toBe(1);
+  });
+});
+
 describe('tasks.get', () => {
   it('selects by task id or by external id, tolerating data as an array', async () => {
     const { client } = fakeApi();
@@ -205,6 +223,31 @@ describe('tasks.wait and tasks.generate', () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KlingTaskFailedError);
     expect(error).toMatchObject({ reason: 'content policy', taskId: 't1' });
+  });
+
+  it('names the family on its task errors, so that a handler can narrow the task and resume a wait', async () => {
+    const { client: failing } = fakeApi();
+    const failed = await failing.tasks
+      .generate('omni', { prompt: '[fail] boat' }, fast)
+      .catch((e: unknown) => e);
+    if (!(failed instanceof KlingTaskFailedError)) throw new Error('expected a KlingTaskFailedError');
+    expect(failed.family).toBe('omni');
+    expect(failed.task).toMatchObject({
+      task_id: 't1',
+      task_status: 'failed',
+      task_status_msg: 'content policy',
+    });
+
+    const { client } = fakeApi();
+    const { task_id } = await client.tasks.create('generations', { prompt: 'fox' });
+    const timedOut = await client.tasks
+      .wait('generations', task_id, { timeoutMs: 5, pollIntervalMs: 50 })
+      .catch((e: unknown) => e);
+    expect(timedOut).toBeInstanceOf(KlingWaitTimeoutError);
+    expect(timedOut).toMatchObject({ family: 'generations', taskId: task_id, lastStatus: 'processing' });
+    // What the error names is enough to resume.
+    const { family, taskId } = timedOut as KlingWaitTimeoutError;
+    await expect(client.tasks.wait(family, taskId, fast)).resolves.toMatchObject({ task_status: 'succeed' });
   });
 
   it('never polls forever: a timeout and an abort both end the wait with typed errors', async () => {

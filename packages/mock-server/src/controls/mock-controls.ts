@@ -1,6 +1,12 @@
 import type { AccountLabels } from '../auth/account-label.js';
 import type { AccountId, Authenticator } from '../auth/authenticator.js';
 import type { CallbackDelivery, CallbackDispatcher } from '../callbacks/callback-dispatcher.js';
+import {
+  type AnswerDrift,
+  type AnswerDriftChange,
+  checkedDrift,
+  type DriftSetting,
+} from '../faults/answer-drift.js';
 import type { FaultChanges, FaultInjector, FaultOptions } from '../faults/fault-injector.js';
 import type { InjectedErrors } from '../faults/injected-errors.js';
 import type { ImageCache } from '../images/image-cache.js';
@@ -46,6 +52,8 @@ export interface MockConfig {
   timings: Timings;
   limits: LimitOptions;
   faults: FaultOptions;
+  /** Answers that break the spec on purpose (for testing a drift recorder); shown only while set. */
+  drift?: AnswerDrift;
 }
 
 /** What `configure` takes. Every value is range-checked (see the README); `null` unsets a limit or fault. */
@@ -54,6 +62,8 @@ export interface MockConfigChanges {
   limits?: LimitChanges;
   faults?: FaultChanges;
   profile?: TimingProfile;
+  /** Replaces the drift (see `AnswerDrift`); `null` answers by the spec again. */
+  drift?: AnswerDriftChange;
 }
 
 /** Test controls, also served over HTTP under `/__mock/`. */
@@ -119,6 +129,7 @@ export interface ControlledParts {
   tokens: Pick<Authenticator, 'expireIssued'>;
   bounds: { maxTasks: number; imageCacheSize: number };
   seeder: Seeder;
+  drift: DriftSetting;
 }
 
 /** The programmatic controls; `http/control-routes.ts` serves the same ones under `/__mock/`. */
@@ -186,11 +197,12 @@ export function createMockControls(parts: ControlledParts): MockServerControls {
           }),
         },
         faults: { ...faults.settings },
+        ...(parts.drift.current && { drift: structuredClone(parts.drift.current) }),
       };
     },
     configure(changes) {
       // Everything is checked before anything changes: a refused change leaves the config as it was.
-      const fields = checkFields('config', changes, ['timings', 'limits', 'faults', 'profile']);
+      const fields = checkFields('config', changes, ['timings', 'limits', 'faults', 'profile', 'drift']);
       const profile = fields.profile === undefined ? undefined : checkedProfile(fields.profile);
       const nextTimings = checkedTimings(
         profile ? TIMING_PROFILES[profile] : parts.timings.current,
@@ -198,9 +210,12 @@ export function createMockControls(parts: ControlledParts): MockServerControls {
       );
       const nextLimits = changes.limits === undefined ? undefined : limits.plan(changes.limits);
       const nextFaults = changes.faults === undefined ? undefined : faults.plan(changes.faults);
+      const nextDrift =
+        fields.drift === undefined || fields.drift === null ? undefined : checkedDrift(fields.drift);
       parts.timings.current = nextTimings;
       if (nextLimits) limits.apply(nextLimits);
       if (nextFaults) faults.apply(nextFaults, changes.faults?.seed !== undefined);
+      if (fields.drift !== undefined) parts.drift.current = nextDrift;
     },
     failNext: (count, message) => parts.outcomes.failNext(count, message),
     injectError: (code, count) => parts.injectedErrors.inject(code, count),

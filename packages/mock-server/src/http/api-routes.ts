@@ -1,6 +1,5 @@
 import type { MockContext } from '../mock-context.js';
 import { requestFields, type TaskFamily, type TaskRecord, toCreatedTask } from '../store/task-record.js';
-import type { RequestFamily } from '../validation/request-validator.js';
 import type { MockRequest, MockResponse } from './mock-request.js';
 
 const FAMILY_BY_SEGMENT: Record<string, TaskFamily> = { generations: 'generations', 'omni-image': 'omni' };
@@ -50,7 +49,7 @@ async function createTask(
   } catch (error) {
     return context.fail(1200, `Invalid request: body is not valid JSON (${(error as Error).message})`);
   }
-  const invalid = context.validator.checkCreate(family as RequestFamily, body);
+  const invalid = context.validator.checkCreate(family, body);
   if (invalid) return context.fail(invalid.code, invalid.message);
 
   const fields = body as Record<string, unknown>;
@@ -68,7 +67,7 @@ async function createTask(
   const refused =
     callbackUrl === undefined ? undefined : context.callbacks.refuse(callbackUrl, request.origin);
   if (refused) return context.fail(1201, `Invalid parameter callback_url: ${refused}`);
-  const shape = requestFields(family, fields);
+  const shape = requestFields(context.validator.withDefaults(family, fields));
   const { prompt, imageCount } = shape;
   if (context.outcomes.refusesPrompt(prompt)) {
     return context.fail(1301, 'Content security policy triggered: the prompt may contain sensitive content');

@@ -94,7 +94,7 @@ async function route(
       case 'GET /__mock/config':
         return json(200, controls.config());
       case 'POST /__mock/config':
-        controls.configure(await read(['timings', 'limits', 'faults', 'profile']));
+        controls.configure(await read(['timings', 'limits', 'faults', 'profile', 'drift']));
         return json(200, controls.config());
       case 'POST /__mock/fail-next': {
         const { count, message } = await read(['count', 'message']);

@@ -10,6 +10,8 @@ export interface PipelineStages {
   preflight(request: MockRequest): MockResponse | undefined;
   images(request: MockRequest): Promise<MockResponse> | undefined;
   apiPath(request: MockRequest): MockResponse | undefined;
+  /** Replay (`replay-stage.ts`), when the mock has a cassette: a recorded answer, or `simulate`. */
+  replay?(request: MockRequest, simulate: (request: MockRequest) => Answer): Answer | undefined;
   /** Brings every task up to the mock clock's now, so the answer shows the current state. */
   progress(): void;
   latency(): Promise<void> | undefined;
@@ -35,6 +37,7 @@ export function createPipeline(stages: PipelineStages): (request: MockRequest, d
     preflight,
     images,
     apiPath,
+    replay,
     progress,
     latency,
     faults,
@@ -82,6 +85,7 @@ export function createPipeline(stages: PipelineStages): (request: MockRequest, d
         preflight(request) ??
         images(request) ??
         apiPath(request) ??
+        replay?.(request, throughApi) ??
         throughApi(request);
       return answer instanceof Promise ? answer.catch(internalError) : answer;
     } catch {

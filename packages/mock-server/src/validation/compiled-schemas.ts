@@ -1,12 +1,12 @@
 import { createRequire } from 'node:module';
+import { TASK_SCHEMAS } from '@klingkit/client/spec-facts';
 import type { Ajv2020, ValidateFunction } from 'ajv/dist/2020.js';
 import type { OpenApiDocument } from './spec.js';
 
-/** The create request schema of each task family. */
-export const REQUEST_SCHEMAS = {
-  generations: 'ImageGenerationCreateRequest',
-  omni: 'OmniImageCreateRequest',
-} as const;
+/** The create request schema of each task family, from the client's map of family to schema names. */
+export const REQUEST_SCHEMAS = Object.fromEntries(
+  Object.entries(TASK_SCHEMAS).map(([family, { request }]) => [family, request]),
+) as { [F in keyof typeof TASK_SCHEMAS]: (typeof TASK_SCHEMAS)[F]['request'] };
 /** The list query's parameters, validated one by one. */
 export const LIST_PARAMETERS = ['PageNum', 'PageSize', 'ExternalTaskIdQuery'] as const;
 

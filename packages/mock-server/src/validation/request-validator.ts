@@ -1,6 +1,8 @@
+import type { TaskFamily } from '@klingkit/client';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { type CompiledSchemas, LIST_PARAMETERS, REQUEST_SCHEMAS } from './compiled-schemas.js';
 import { checkImageInput } from './image-input.js';
+import { type RequestDefaults, requestDefaults, withDefaults } from './request-defaults.js';
 import {
   type ImageConstraints,
   type KlingCheck,
@@ -17,14 +19,14 @@ export interface ValidationFailure {
   message: string;
 }
 
-export type RequestFamily = keyof typeof REQUEST_SCHEMAS;
-
 interface CompiledRequest {
   validate: ValidateFunction;
   /** Same schema, all errors: run only on failure, to report a field's own error before a cross-field rule. */
   explain: ValidateFunction;
   schema: SchemaObject;
   checks: KlingCheck[];
+  /** The schema's defaults, for `withDefaults`. */
+  defaults: RequestDefaults;
   /** Paths of image inputs, `*` standing for every array item. */
   images: { path: string[]; limits: ImageConstraints }[];
 }
@@ -37,14 +39,15 @@ interface CompiledRequest {
  * written here a second time. `schemas` are the compiled validators of this spec.
  */
 export function createRequestValidator(spec: OpenApiDocument, schemas: CompiledSchemas) {
-  const requests = {} as Record<RequestFamily, CompiledRequest>;
-  for (const [family, name] of Object.entries(REQUEST_SCHEMAS) as [RequestFamily, string][]) {
+  const requests = {} as Record<TaskFamily, CompiledRequest>;
+  for (const [family, name] of Object.entries(REQUEST_SCHEMAS) as [TaskFamily, string][]) {
     const schema = spec.components.schemas[name] as SchemaObject;
     requests[family] = {
       validate: schemas.check[name] as ValidateFunction,
       explain: schemas.explain[name] as ValidateFunction,
       schema,
       checks: schema['x-kling-checks'] ?? [],
+      defaults: requestDefaults(spec, schema),
       images: findImageFields(spec, schema),
     };
   }
@@ -59,7 +62,7 @@ export function createRequestValidator(spec: OpenApiDocument, schemas: CompiledS
 
   return {
     /** Checks a parsed create body; undefined when it is valid. */
-    checkCreate(family: RequestFamily, body: unknown): ValidationFailure | undefined {
+    checkCreate(family: TaskFamily, body: unknown): ValidationFailure | undefined {
       const compiled = requests[family];
       if (!compiled.validate(body)) {
         compiled.explain(body);
@@ -78,6 +81,15 @@ export function createRequestValidator(spec: OpenApiDocument, schemas: CompiledS
         }
       }
       return undefined;
+    },
+
+    /**
+     * A body `checkCreate` accepted, as the platform reads it: every field it omits takes the spec's
+     * `default` (see request-defaults.ts). The mock reads a task's settings from this, never from defaults
+     * of its own.
+     */
+    withDefaults(family: TaskFamily, body: Record<string, unknown>): Record<string, unknown> {
+      return withDefaults(requests[family].defaults, body);
     },
 
     /** Parses and checks the list query (pageNum, pageSize, external_task_id). */
