@@ -8,13 +8,13 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createKlingClient } from '@klingkit/client';
 import { conformingFetch, type Violation } from '@klingkit/spec/conformance';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMockServer, type MockServer } from '../src/index.js';
+import { CLI } from './fixtures/kling-mock-cli.js';
 import { within } from './fixtures/safety-net.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -315,8 +315,7 @@ describe('callback timeouts', () => {
 
 describe('kling-mock CLI', () => {
   it('starts, prints its URL and the demo account, serves, and stops cleanly on SIGTERM', async () => {
-    const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
-    const child = spawn(process.execPath, [cli, '--port', '0', '--concurrency', '5', '--max-tasks', '3'], {
+    const child = spawn(process.execPath, [CLI, '--port', '0', '--concurrency', '5', '--max-tasks', '3'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -346,9 +345,8 @@ describe('kling-mock CLI', () => {
   });
 
   it('finishes in-flight requests on SIGTERM, then exits 0', async () => {
-    const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
     const apiKey = 'apikey-sigterm-0123456789abcdef';
-    const child = spawn(process.execPath, [cli, '--port', '0', '--api-key', apiKey], {
+    const child = spawn(process.execPath, [CLI, '--port', '0', '--api-key', apiKey], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -406,8 +404,7 @@ describe('kling-mock CLI', () => {
   });
 
   it('explains bad flags and exits 2', async () => {
-    const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
-    const child = spawn(process.execPath, [cli, '--account', 'no-colon'], {
+    const child = spawn(process.execPath, [CLI, '--account', 'no-colon'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
