@@ -87,7 +87,8 @@ describe('a failure path that cannot load', () => {
     try {
       const kling = createKlingClient({ apiKey: 'ak-1', baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 50 });
       const error = await rejection(kling.tasks.get('generations', TASK));
-      expect(error).toMatchObject({ name: 'KlingConnectionError', timedOut: true, method: 'GET' });
+      expect(error).toBeInstanceOf(KlingConnectionError);
+      expect(error).toMatchObject({ message: 'GET request failed', timedOut: true, method: 'GET' });
       expect(String((error as Error).cause)).toContain('no answer within 50 ms');
     } finally {
       await stop(silent);
@@ -100,7 +101,10 @@ describe('a failure path that cannot load', () => {
       rejection(kling.tasks.get('generations', TASK)),
       rejection(kling.POST('/v1/images/generations', { body: { prompt: 'a cat' } })),
     ]);
-    expect(errors.map((error) => (error as KlingConnectionError).method)).toEqual(['GET', 'POST']);
+    expect(errors.map((error) => (error as KlingConnectionError).message)).toEqual([
+      'GET request failed',
+      'POST request failed',
+    ]);
     expect(errors[0]).not.toBe(errors[1]);
   });
 });
