@@ -20,6 +20,7 @@ import { failure, success, successWithJson } from './http/envelope.js';
 import { createFetchHandler } from './http/fetch-handler.js';
 import { createNodeListener, type ListenOptions } from './http/node-listener.js';
 import { createImageCache } from './images/image-cache.js';
+import { createJournal, settle } from './journal/journal.js';
 import { createClock } from './lifecycle/clock.js';
 import { createTaskLifecycle } from './lifecycle/task-lifecycle.js';
 import { TIMING_PROFILES, type TimingProfile, type Timings } from './lifecycle/timings.js';
@@ -32,7 +33,7 @@ import { createTaskJsonCache } from './store/task-json-cache.js';
 import { type TaskRecord, toTaskObject } from './store/task-record.js';
 import { createTaskStore } from './store/task-store.js';
 import { createRequestValidator } from './validation/request-validator.js';
-import { errorStatuses, loadSpec } from './validation/spec.js';
+import { errorStatuses, loadSpec, retryAfterCodes } from './validation/spec.js';
 
 export interface MockServerOptions extends Omit<ControlAccessOptions, 'publicUrl'> {
   /** AccessKey/SecretKey pairs. With neither accounts nor API keys, the demo account exists. */
@@ -56,6 +57,8 @@ export interface MockServerOptions extends Omit<ControlAccessOptions, 'publicUrl
   imageCacheSize?: number;
   /** Origin for result URLs, e.g. behind a proxy; default: the origin each request came in on. */
   publicUrl?: string;
+  /** API requests the journal (`requests()`) keeps, the oldest dropping out; 0 keeps none. Default 1,000. */
+  journalSize?: number;
 }
 
 export interface MockServer extends MockServerControls {
@@ -72,18 +75,27 @@ export interface MockServer extends MockServerControls {
 }
 
 const THIRTY_DAYS_MS = 30 * 24 * 60 * 60 * 1000;
+const DEFAULT_JOURNAL_SIZE = 1000;
 /** Serialized task objects kept for polling clients; about 0.5 MB at most. */
 const TASK_JSON_CACHE_SIZE = 1024;
 
 let shared:
-  | { validator: ReturnType<typeof createRequestValidator>; statuses: Map<number, number> }
+  | {
+      validator: ReturnType<typeof createRequestValidator>;
+      statuses: Map<number, number>;
+      retryAfterCodes: Set<number>;
+    }
   | undefined;
 
 /** Compiling the spec's schemas is the costly part of startup; every mock in a process shares the result. */
 function sharedSpecParts() {
   if (!shared) {
     const spec = loadSpec();
-    shared = { validator: createRequestValidator(spec), statuses: errorStatuses(spec) };
+    shared = {
+      validator: createRequestValidator(spec),
+      statuses: errorStatuses(spec),
+      retryAfterCodes: retryAfterCodes(spec),
+    };
   }
   return shared;
 }
@@ -96,12 +108,14 @@ function sharedSpecParts() {
  */
 export function createMockServer(options: MockServerOptions = {}): MockServer {
   // The parts.
-  const { validator, statuses } = sharedSpecParts();
+  const { validator, statuses, retryAfterCodes } = sharedSpecParts();
   const clock = createClock();
   const accounts = options.accounts ?? (options.apiKeys?.length ? [] : [DEMO_ACCOUNT]);
   const labels = createAccountLabels(accounts.map((account) => account.accessKey));
+  const profile = checkedProfile(options.profile ?? 'fast');
   const timings: TimingsSetting = {
-    current: checkedTimings(TIMING_PROFILES[checkedProfile(options.profile ?? 'fast')], options.timings),
+    current: checkedTimings(TIMING_PROFILES[profile], options.timings),
+    profile,
   };
   const bounds = { maxTasks: options.maxTasks ?? 200_000, imageCacheSize: options.imageCacheSize ?? 256 };
   for (const [name, value] of Object.entries(bounds)) {
@@ -113,7 +127,8 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
   const callbacks = createCallbackDispatcher(options.callbacks);
   if (options.publicUrl) callbacks.self.addOrigin(options.publicUrl);
   const faults = createFaultInjector(options.faults);
-  const injectedErrors = createInjectedErrors(statuses);
+  const injectedErrors = createInjectedErrors(statuses, retryAfterCodes);
+  const journal = createJournal(options.journalSize ?? DEFAULT_JOURNAL_SIZE, clock, labels);
   const outcomes = createOutcomes();
   const images = createImageCache(bounds.imageCacheSize);
   const taskJson = createTaskJsonCache(TASK_JSON_CACHE_SIZE);
@@ -182,6 +197,7 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
     callbacks,
     faults,
     injectedErrors,
+    journal,
     outcomes,
     images,
     taskJson,
@@ -194,7 +210,13 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
     controls: stage.createControlStage(createControlRoutes(controls, access)),
     preflight: stage.preflight,
     images: stage.createImageStage(context),
+    journal: { open: journal.open, settle },
     apiPath: stage.createApiPathStage(context.fail),
+    directives: stage.createDirectiveStage({
+      access,
+      codes: { statuses, retryAfter: retryAfterCodes },
+      fail: context.fail,
+    }),
     progress: () => context.lifecycle.tick(),
     latency: stage.createLatencyStage(faults),
     faults: stage.createFaultStage({ injectedErrors, faults, fail: context.fail }),

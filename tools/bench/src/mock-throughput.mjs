@@ -1,6 +1,7 @@
-// Throughput of the mock over HTTP next to a bare node:http server and Prism 5.14 (`prism mock`), each server
-// in its own process, autocannon in this one, 50 connections, rows taking turns over several rounds.
-// Prints a Markdown table of medians.
+// Throughput of the mock over HTTP next to bare node:http servers (the ceilings) and Prism 5.14 (`prism mock`),
+// each server in its own process, autocannon in this one, 50 connections, rows taking turns over several
+// rounds. Prints a Markdown table of medians. BENCH_PRISM=0 leaves Prism out; BENCH_BASELINE_MOCK, the path
+// of another build's dist/index.js (e.g. a worktree of main), adds its rows, interleaved with this build's.
 import { fork, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -8,12 +9,14 @@ import autocannon from 'autocannon';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const rounds = Number(process.env.BENCH_THROUGHPUT_ROUNDS ?? 3);
+const withPrism = process.env.BENCH_PRISM !== '0';
+const baselineModule = process.env.BENCH_BASELINE_MOCK;
 const connections = 50;
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 const createBody = JSON.stringify({ prompt: 'a red fox in fresh snow', n: 1, aspect_ratio: '1:1' });
 
-function startNode(script) {
-  const child = fork(here(script), { stdio: 'inherit' });
+function startNode(script, env = {}) {
+  const child = fork(here(script), { stdio: 'inherit', env: { ...process.env, ...env } });
   return new Promise((resolve) => child.once('message', (info) => resolve({ ...info, child })));
 }
 
@@ -55,33 +58,63 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 // after round: this VM's speed drifts by tens of percent within minutes, and a ratio of two rows measured
 // minutes apart measured the drift as much as the servers.
 const bare = await startNode('./servers/bare-http.mjs');
+const bareJson = await startNode('./servers/bare-http-json.mjs');
 const mock = await startNode('./servers/mock.mjs');
-const prism = await startPrism();
-const auth = { authorization: `Bearer ${mock.token}`, 'content-type': 'application/json' };
+const baseline = baselineModule
+  ? await startNode('./servers/mock.mjs', { BENCH_MOCK_MODULE: baselineModule })
+  : undefined;
+const prism = withPrism ? await startPrism() : undefined;
 const prismAuth = { authorization: 'Bearer x', 'content-type': 'application/json' };
+const mockRow = (label, server, kind) => {
+  const auth = { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' };
+  return kind === 'query'
+    ? {
+        name: `${label}: query by id`,
+        options: { url: `${server.url}/v1/images/generations/${server.taskId}`, headers: auth },
+      }
+    : {
+        name: `${label}: create (full validation)`,
+        options: {
+          url: `${server.url}/v1/images/generations`,
+          method: 'POST',
+          headers: auth,
+          body: createBody,
+        },
+      };
+};
+// Each ceiling next to the rows measured against it, and a baseline build next to this one.
 const rows = [
   { name: 'bare node:http, fixed JSON (ceiling)', options: { url: `${bare.url}/` } },
+  mockRow('klingkit mock', mock, 'query'),
+  ...(baseline ? [mockRow('baseline mock', baseline, 'query')] : []),
   {
-    name: 'klingkit mock: query by id',
-    options: { url: `${mock.url}/v1/images/generations/${mock.taskId}`, headers: auth },
-  },
-  {
-    name: 'klingkit mock: create (full validation)',
-    options: { url: `${mock.url}/v1/images/generations`, method: 'POST', headers: auth, body: createBody },
-  },
-  {
-    name: 'Prism 5.14 mock: query by id',
-    options: { url: `${prism.url}/v1/images/generations/${prism.taskId}`, headers: prismAuth },
-  },
-  {
-    name: 'Prism 5.14 mock: create',
+    name: 'bare node:http, read + JSON.parse body (create ceiling)',
     options: {
-      url: `${prism.url}/v1/images/generations`,
+      url: `${bareJson.url}/`,
       method: 'POST',
-      headers: prismAuth,
+      headers: { 'content-type': 'application/json' },
       body: createBody,
     },
   },
+  mockRow('klingkit mock', mock, 'create'),
+  ...(baseline ? [mockRow('baseline mock', baseline, 'create')] : []),
+  ...(prism
+    ? [
+        {
+          name: 'Prism 5.14 mock: query by id',
+          options: { url: `${prism.url}/v1/images/generations/${prism.taskId}`, headers: prismAuth },
+        },
+        {
+          name: 'Prism 5.14 mock: create',
+          options: {
+            url: `${prism.url}/v1/images/generations`,
+            method: 'POST',
+            headers: prismAuth,
+            body: createBody,
+          },
+        },
+      ]
+    : []),
 ].map((row) => ({ ...row, runs: [] }));
 
 for (let round = 1; round <= rounds; round++) {
@@ -90,7 +123,7 @@ for (let round = 1; round <= rounds; round++) {
     process.stderr.write(`round ${round}/${rounds}: ${row.name}: ${row.runs.at(-1).rps} req/s\n`);
   }
 }
-for (const server of [bare, mock, prism]) server.child.kill();
+for (const server of [bare, bareJson, mock, baseline, prism]) server?.child.kill();
 
 const summary = Object.fromEntries(
   rows.map((row) => {
@@ -117,10 +150,19 @@ console.log(
 console.log('|---|---:|---:|---:|---:|');
 for (const [name, r] of Object.entries(summary))
   console.log(`| ${name} | ${r.rps} | ${r.min}-${r.max} | ${r.p99} | ${r.errors} |`);
-console.log(
-  `\nquery vs bare node:http: ${ratio('klingkit mock: query by id', 'bare node:http, fixed JSON (ceiling)')}x`,
-);
-console.log(`query vs Prism: ${ratio('klingkit mock: query by id', 'Prism 5.14 mock: query by id')}x`);
-console.log(
-  `create vs Prism: ${ratio('klingkit mock: create (full validation)', 'Prism 5.14 mock: create')}x`,
-);
+const ceiling = 'bare node:http, fixed JSON (ceiling)';
+const createCeiling = 'bare node:http, read + JSON.parse body (create ceiling)';
+for (const label of ['klingkit mock', ...(baseline ? ['baseline mock'] : [])]) {
+  console.log(`\n${label}: query vs bare node:http: ${ratio(`${label}: query by id`, ceiling)}x`);
+  console.log(
+    `${label}: create vs bare node:http reading and parsing the body: ${ratio(`${label}: create (full validation)`, createCeiling)}x`,
+  );
+  if (prism) {
+    console.log(
+      `${label}: query vs Prism: ${ratio(`${label}: query by id`, 'Prism 5.14 mock: query by id')}x`,
+    );
+    console.log(
+      `${label}: create vs Prism: ${ratio(`${label}: create (full validation)`, 'Prism 5.14 mock: create')}x`,
+    );
+  }
+}

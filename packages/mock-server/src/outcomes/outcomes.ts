@@ -19,17 +19,21 @@ export type PlannedOutcome = TaskRecord['outcome'];
 const FAIL_NEXT_MESSAGE = 'Task failed as requested by the mock controls';
 
 /**
- * How created tasks end: the prompt's markers first, then the `failNext` queue, else success. The one
- * place that decides a task's fate, so a new way to choose it (a per-request header, a seeded task) is
- * added here rather than in the create route.
+ * How created tasks end: the request's `X-Kling-Mock` outcome first, then the prompt's markers, then the
+ * `failNext` queue, else success. The one place that decides a task's fate, so a new way to choose it (a
+ * seeded task) is added here rather than in the create route.
  */
 export function createOutcomes() {
   const failQueue: string[] = [];
   return {
     /** Whether the prompt asks for the create itself to be refused (1301, nothing is created). */
     refusesPrompt: (prompt: string) => prompt.includes(PROMPT_MARKERS.reject),
-    /** How the next created task ends; takes one entry of the `failNext` queue when no marker decides. */
-    planned(prompt: string): PlannedOutcome {
+    /**
+     * How the next created task ends: as its request's `X-Kling-Mock` outcome directs, else as its prompt's
+     * markers say, else by one entry of the `failNext` queue (the queue is left alone when the header decides).
+     */
+    planned(prompt: string, directed?: PlannedOutcome): PlannedOutcome {
+      if (directed) return directed;
       if (prompt.includes(PROMPT_MARKERS.policy))
         return { status: 'failed', message: 'Failure to pass the risk control system' };
       if (prompt.includes(PROMPT_MARKERS.fail))
