@@ -24,9 +24,9 @@ export type Answer = MockResponse | Promise<MockResponse>;
 export type Fail = (code: number, message: string) => MockResponse;
 
 const CONTROL_PREFIX = '/__mock/';
+const IMAGE_PREFIX = '/__mock/images/';
 /** Codes the platform asks clients to retry after a backoff from one second: their answers say how long. */
 const RETRIED_AFTER_BACKOFF: ReadonlySet<number> = new Set([1302, 1303]);
-const IMAGE_PREFIX = '/__mock/images/';
 
 /** Path checks: routes decode path segments, and a `%` that starts no valid escape would throw there. */
 export function createReadablePathStage(fail: Fail) {
