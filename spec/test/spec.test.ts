@@ -49,6 +49,13 @@ function exampleValue(example: { $ref?: string; value?: unknown }): unknown {
 }
 
 describe('the bundled spec', () => {
+  it("carries the spec package's version as info.version, in both bundles", () => {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+    const yaml = readFileSync(new URL('../dist/openapi.yaml', import.meta.url), 'utf8');
+    expect(spec.info.version).toBe(pkg.version);
+    expect(yaml).toMatch(new RegExp(`^  version: ['"]?${pkg.version.replace(/\./g, '\\.')}['"]?$`, 'm'));
+  });
+
   it('describes the six operations with stable operationIds and every error status', () => {
     expect(
       operations

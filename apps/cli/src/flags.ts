@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { TaskFamily } from '@klingkit/client';
-import { fieldSchema } from './spec-rules.js';
+import { type FieldSchema, familyName, fieldSchema } from './spec-rules.js';
 import { UsageError } from './usage-error.js';
 
 /** Checks a flag value against the enum of the request field it fills. */
@@ -31,6 +31,11 @@ export function checkInteger(
   if (value === undefined) return undefined;
   const schema = fieldSchema(family, field);
   if (!schema) throw new UsageError(`--${flag} is not available for ${familyName(family)} requests.`);
+  return checkWholeNumber(flag, value, schema);
+}
+
+/** Parses a whole-number flag and checks it against a schema's range. */
+export function checkWholeNumber(flag: string, value: string, schema: FieldSchema): number {
   const number = Number(value);
   const { minimum = -Infinity, maximum = Infinity } = schema;
   if (!/^-?\d+$/.test(value) || number < minimum || number > maximum) {
@@ -62,8 +67,4 @@ export async function readImageFlag(value: string): Promise<string> {
   const isJpeg = bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
   if (!isPng && !isJpeg) throw new UsageError(`--image ${value} is neither a PNG nor a JPEG file.`);
   return bytes.toString('base64');
-}
-
-export function familyName(family: TaskFamily): string {
-  return family === 'omni' ? 'Omni-Image' : 'Image Generation';
 }

@@ -3,31 +3,48 @@ import { parseArgs } from 'node:util';
 import { KlingAbortError, type TaskFamily } from '@klingkit/client';
 import { downloadImages } from '@klingkit/client/node';
 import type { Connection } from '../connection.js';
-import { checkEnum, checkInteger, familyName, readImageFlag } from '../flags.js';
+import { checkEnum, checkInteger, readImageFlag } from '../flags.js';
 import type { CommandIo } from '../io.js';
 import { printableJson, safe } from '../printable.js';
 import { createProgress } from '../progress.js';
+import {
+  bounds,
+  describeChoices,
+  describeField,
+  describeRange,
+  familyName,
+  fieldSchema,
+  optionLines,
+} from '../spec-rules.js';
 import { UsageError } from '../usage-error.js';
 
 export const generateUsage = `Usage: kling-images generate "<prompt>" [options]
 
-Creates an image task, waits for it and saves the images.
+Creates an image task, waits for it and saves the images. Choices and ranges are the spec's.
 
 Options:
-  --omni                 use Omni-Image (default: Image Generation)
-  --model M              model_name (default: the family's default model)
-  --n N                  number of images, 1-9
-  --series N             Omni-Image only: a series of N images, 2-9 (instead of --n)
-  --aspect R             aspect ratio, e.g. 16:9, 1:1 (Omni-Image also: auto)
-  --resolution R         1k or 2k (Omni-Image also: 4k)
-  --image PATH|URL       reference image, repeatable for Omni-Image (local PNG/JPEG files are sent as Base64)
-  --element ID           element id from the element library, repeatable
-  --negative TEXT        Image Generation only: negative prompt (not together with --image)
-  --watermark            also generate and save watermarked variants
-  --out DIR              where to save images (default: ./out)
-  --timeout SECONDS      give up waiting after this long (default: 600)
-  --json                 print a JSON result instead of text
-  -h, --help             show this help`;
+${optionLines([
+  ['--omni', 'use Omni-Image (default: Image Generation)'],
+  ['--model M', `model_name; ${describeField('model_name', describeChoices)}`],
+  ['--n N', `number of images, ${describeField('n', describeRange)}`],
+  [
+    '--series N',
+    `Omni-Image only: a series of N images, ${bounds(fieldSchema('omni', 'series_amount'))} (instead of --n)`,
+  ],
+  ['--aspect R', `aspect ratio; ${describeField('aspect_ratio', describeChoices)}`],
+  ['--resolution R', `${describeField('resolution', describeChoices)}`],
+  [
+    '--image PATH|URL',
+    'reference image, repeatable for Omni-Image (local PNG/JPEG files are sent as Base64)',
+  ],
+  ['--element ID', 'element id from the element library, repeatable'],
+  ['--negative TEXT', 'Image Generation only: negative prompt (not together with --image)'],
+  ['--watermark', 'also generate and save watermarked variants'],
+  ['--out DIR', 'where to save images (default: ./out)'],
+  ['--timeout SECONDS', 'give up waiting after this long (default: 600)'],
+  ['--json', 'print a JSON result instead of text'],
+  ['-h, --help', 'show this help'],
+])}`;
 
 export async function generate(args: string[], io: CommandIo, connection: () => Connection): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -68,7 +85,6 @@ export async function generate(args: string[], io: CommandIo, connection: () => 
 
   const conn = connection();
   try {
-    if (!values.json) io.stderr.write(safe`${conn.description}\n`);
     const created = await conn.client.tasks.create(family, request as never, { signal: io.interrupt });
     const progress = createProgress(io.stderr);
     progress.update(created);
@@ -83,7 +99,9 @@ export async function generate(args: string[], io: CommandIo, connection: () => 
     } catch (error) {
       if (error instanceof KlingAbortError) {
         io.stderr.write(
-          safe`\nStopped waiting. The task goes on: kling-images get ${created.task_id}${values.omni ? ' --omni' : ''}\n`,
+          conn.ephemeral
+            ? '\nStopped waiting. The task ended with the embedded mock; nothing is left to resume.\n'
+            : safe`\nStopped waiting. The task goes on: kling-images get ${created.task_id}${values.omni ? ' --omni' : ''}\n`,
         );
         return 130;
       }
@@ -112,7 +130,9 @@ export async function generate(args: string[], io: CommandIo, connection: () => 
       // Whatever error the abort surfaced as (the fetch, the stream), Ctrl-C is what happened.
       if (io.interrupt.aborted) {
         io.stderr.write(
-          safe`\nStopped downloading; the unfinished file was removed. The task's images: kling-images get ${task.task_id}${values.omni ? ' --omni' : ''}\n`,
+          conn.ephemeral
+            ? '\nStopped downloading; the unfinished file was removed. The task ended with the embedded mock.\n'
+            : safe`\nStopped downloading; the unfinished file was removed. The task's images: kling-images get ${task.task_id}${values.omni ? ' --omni' : ''}\n`,
         );
         return 130;
       }

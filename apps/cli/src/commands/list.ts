@@ -1,22 +1,35 @@
 import { parseArgs } from 'node:util';
-import type { TaskFamily } from '@klingkit/client';
 import type { Connection } from '../connection.js';
+import { checkWholeNumber } from '../flags.js';
 import type { CommandIo } from '../io.js';
 import { printableJson } from '../printable.js';
+import { describeRange, FAMILIES, optionLines, queryParameterSchema } from '../spec-rules.js';
 import { formatTaskLine } from '../task-format.js';
 import { UsageError } from '../usage-error.js';
 
-export const listUsage = `Usage: kling-images list [--family generations|omni] [--page N] [--page-size N] [--json]
+const PAGE = queryParameterSchema('pageNum');
+const PAGE_SIZE = queryParameterSchema('pageSize');
 
-Lists tasks, newest first, one page at a time (page 1-1000, page size 1-500, default 30).`;
+export const listUsage = `Usage: kling-images list [--family ${FAMILIES.join('|')}] [--page N] [--page-size N] [--json]
+
+Lists tasks, newest first, one page at a time. Ranges are the spec's.
+
+Options:
+${optionLines([
+  ['--family F', `${FAMILIES.join(' or ')} (default: ${FAMILIES[0]})`],
+  ['--page N', `page number, ${describeRange(PAGE)}`],
+  ['--page-size N', `tasks per page, ${describeRange(PAGE_SIZE)}`],
+  ['--json', 'print the page as JSON'],
+  ['-h, --help', 'show this help'],
+])}`;
 
 export async function list(args: string[], io: CommandIo, connection: () => Connection): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
-      family: { type: 'string', default: 'generations' },
-      page: { type: 'string', default: '1' },
-      'page-size': { type: 'string', default: '30' },
+      family: { type: 'string', default: FAMILIES[0] },
+      page: { type: 'string' },
+      'page-size': { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -25,12 +38,13 @@ export async function list(args: string[], io: CommandIo, connection: () => Conn
     io.stdout.write(`${listUsage}\n`);
     return 0;
   }
-  if (values.family !== 'generations' && values.family !== 'omni') {
-    throw new UsageError(`--family must be generations or omni; got ${JSON.stringify(values.family)}.`);
+  const family = FAMILIES.find((name) => name === values.family);
+  if (!family) {
+    throw new UsageError(`--family must be ${FAMILIES.join(' or ')}; got ${JSON.stringify(values.family)}.`);
   }
-  const family: TaskFamily = values.family;
-  const page = wholeNumber('page', values.page, 1, 1000);
-  const pageSize = wholeNumber('page-size', values['page-size'], 1, 500);
+  // Sent even when not given, so the page shown is the one the help text names as the default.
+  const page = checkWholeNumber('page', values.page ?? String(PAGE.default), PAGE);
+  const pageSize = checkWholeNumber('page-size', values['page-size'] ?? String(PAGE_SIZE.default), PAGE_SIZE);
   const conn = connection();
   try {
     const tasks = await conn.client.tasks.list(family, { pageSize, signal: io.interrupt }).page(page);
@@ -41,14 +55,4 @@ export async function list(args: string[], io: CommandIo, connection: () => Conn
   } finally {
     await conn.close();
   }
-}
-
-function wholeNumber(flag: string, value: string, min: number, max: number): number {
-  const number = Number(value);
-  if (!/^\d+$/.test(value) || number < min || number > max) {
-    throw new UsageError(
-      `--${flag} must be a whole number from ${min} to ${max}; got ${JSON.stringify(value)}.`,
-    );
-  }
-  return number;
 }

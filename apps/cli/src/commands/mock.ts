@@ -1,13 +1,22 @@
 import { parseArgs } from 'node:util';
-import { CONTROL_TOKEN_ENV, CONTROL_TOKEN_HEADER, createMockServer } from '@klingkit/mock-server';
+import {
+  CONTROL_TOKEN_ENV,
+  CONTROL_TOKEN_HEADER,
+  createMockServer,
+  DEMO_ACCOUNT,
+  TIMING_PROFILES,
+  type TimingProfile,
+} from '@klingkit/mock-server';
 import type { CommandIo } from '../io.js';
 import { UsageError } from '../usage-error.js';
 
-export const mockUsage = `Usage: kling-images mock [--port 4010] [--host 127.0.0.1] [--profile fast|realistic]
+const PROFILES = Object.keys(TIMING_PROFILES) as TimingProfile[];
+
+export const mockUsage = `Usage: kling-images mock [--port 4010] [--host 127.0.0.1] [--profile ${PROFILES.join('|')}]
                          [--control-token TOKEN]
 
-Starts the Kling mock server over HTTP until Ctrl-C. Point the CLI at it with
-KLING_BASE_URL=<url> KLING_ACCESS_KEY=demo-access-key KLING_SECRET_KEY=demo-secret-key.
+Starts the Kling mock server over HTTP until Ctrl-C. Point the CLI at it from another shell with
+KLING_BASE_URL=<url> (no keys: the CLI then uses the demo account); its tasks last until the mock stops.
 Its controls under /__mock/ need the token (--control-token or ${CONTROL_TOKEN_ENV}) in the
 ${CONTROL_TOKEN_HEADER} header when one is set, and are off when --host is not a loopback address without one.`;
 
@@ -29,13 +38,16 @@ export async function mock(args: string[], io: CommandIo): Promise<number> {
   const port = Number(values.port);
   if (!/^\d+$/.test(values.port) || port > 65535)
     throw new UsageError(`--port must be 0-65535; got ${JSON.stringify(values.port)}.`);
-  if (values.profile !== 'fast' && values.profile !== 'realistic') {
-    throw new UsageError(`--profile must be fast or realistic; got ${JSON.stringify(values.profile)}.`);
+  const profile = PROFILES.find((name) => name === values.profile);
+  if (!profile) {
+    throw new UsageError(
+      `--profile must be one of ${PROFILES.join(', ')}; got ${JSON.stringify(values.profile)}.`,
+    );
   }
   let server: ReturnType<typeof createMockServer>;
   try {
     server = createMockServer({
-      profile: values.profile,
+      profile,
       controlToken: values['control-token'] ?? (io.env[CONTROL_TOKEN_ENV] || undefined),
     });
   } catch (error) {
@@ -43,7 +55,9 @@ export async function mock(args: string[], io: CommandIo): Promise<number> {
   }
   const url = await server.listen({ port, host: values.host });
   io.stdout.write(
-    `Kling mock server listening on ${url}\nDemo account: demo-access-key / demo-secret-key\n${server.controlStatus().message}\n`,
+    `Kling mock server listening on ${url}\nDemo account: ${DEMO_ACCOUNT.accessKey} / ${DEMO_ACCOUNT.secretKey}\n` +
+      `In another shell: KLING_BASE_URL=${url} kling-images generate "a red fox in snow"\n` +
+      `${server.controlStatus().message}\n`,
   );
   await new Promise<void>((resolve) =>
     io.interrupt.addEventListener('abort', () => resolve(), { once: true }),
