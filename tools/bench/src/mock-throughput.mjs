@@ -117,8 +117,21 @@ const rows = [
     : []),
 ].map((row) => ({ ...row, runs: [] }));
 
+/** With a baseline, it and this build swap places every other round: neither always runs first. */
+function inOrder(round) {
+  const order = [...rows];
+  if (round % 2 === 1) return order;
+  for (let i = 0; i < order.length - 1; i++) {
+    if (order[i].name.startsWith('klingkit mock') && order[i + 1].name.startsWith('baseline mock')) {
+      [order[i], order[i + 1]] = [order[i + 1], order[i]];
+      i++;
+    }
+  }
+  return order;
+}
+
 for (let round = 1; round <= rounds; round++) {
-  for (const row of rows) {
+  for (const row of inOrder(round)) {
     row.runs.push(await load(row.options));
     process.stderr.write(`round ${round}/${rounds}: ${row.name}: ${row.runs.at(-1).rps} req/s\n`);
   }
