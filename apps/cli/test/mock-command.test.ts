@@ -1,4 +1,5 @@
 import { PassThrough } from 'node:stream';
+import { createKlingClient } from '@klingkit/client';
 import { describe, expect, it } from 'vitest';
 import { run } from '../src/run.js';
 
@@ -77,6 +78,24 @@ describe('kling-images mock', () => {
         expect(await mock.stop()).toBe(0);
       }
     }
+  });
+
+  it('builds result URLs on --public-url, and refuses one that is not an http(s) URL', async () => {
+    const mock = await startMock(['--profile', 'fast', '--public-url', 'https://kling.example/mock/']);
+    try {
+      const kling = createKlingClient({
+        accessKey: 'demo-access-key',
+        secretKey: 'demo-secret-key',
+        baseUrl: mock.base,
+      });
+      const { images } = await kling.tasks.generate('generations', { prompt: 'fox' }, { pollIntervalMs: 10 });
+      expect(images[0]?.url).toMatch(/^https:\/\/kling\.example\/mock\/__mock\/images\/\d+\/0\.png$/);
+    } finally {
+      expect(await mock.stop()).toBe(0);
+    }
+    const bad = await startMock(['--public-url', 'https://user:pw@kling.example/']);
+    expect(bad.ended).toBe(2);
+    expect(bad.err()).toContain('--public-url must be an http(s) URL with no user name, password');
   });
 
   it('refuses a token too short to be one, as a usage error', async () => {

@@ -25,4 +25,6 @@ export type { LimitChanges, LimitOptions } from './limits/account-limits.js';
 export type { MockServer, MockServerOptions } from './mock-server.js';
 export { createMockServer } from './mock-server.js';
 export { PROMPT_MARKERS } from './outcomes/outcomes.js';
+export type { SeedTask, SeedTaskFields } from './seed/seed-tasks.js';
+export { SeedError } from './seed/seed-tasks.js';
 export type { DocumentedErrorCode } from './validation/spec.js';

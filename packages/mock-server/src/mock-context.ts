@@ -30,7 +30,10 @@ export interface MockContext {
   nextTaskId(): string;
   /** Sends the record's current state to its callback_url, if any. */
   notify(record: TaskRecord): void;
-  /** The origin result URLs are built on: `publicUrl`, or how the client reached the mock. */
+  /**
+   * The origin a created task keeps (its callbacks' result URLs): `publicUrl`, or how the client reached the
+   * mock. Never from forwarding headers: answers build their own URLs on those (`succeedWithTasks`).
+   */
   originFor(request: MockRequest): string;
   succeed(data: unknown): MockResponse;
   /** The success envelope around the records' task objects: one object, or a list when `records` is an array. */

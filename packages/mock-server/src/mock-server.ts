@@ -1,11 +1,13 @@
-import { createAccountLabels } from './auth/account-label.js';
+import { API_KEY_ACCOUNT_PREFIX, createAccountLabels } from './auth/account-label.js';
 import { createAuthenticator, DEMO_ACCOUNT, type KeyPairAccount } from './auth/authenticator.js';
 import { type CallbackOptions, createCallbackDispatcher } from './callbacks/callback-dispatcher.js';
 import {
   type ControlAccessOptions,
   type ControlStatus,
+  checkedPublicUrl,
   createControlAccess,
 } from './controls/control-access.js';
+import { CONTROL_RANGES, checkNumber } from './controls/control-bounds.js';
 import {
   checkedProfile,
   checkedTimings,
@@ -18,6 +20,7 @@ import { createInjectedErrors } from './faults/injected-errors.js';
 import { createControlRoutes } from './http/control-routes.js';
 import { failure, success, successWithJson } from './http/envelope.js';
 import { createFetchHandler } from './http/fetch-handler.js';
+import { forwardedOrigin } from './http/forwarded.js';
 import { createNodeListener, type ListenOptions } from './http/node-listener.js';
 import { createImageCache } from './images/image-cache.js';
 import { createJournal, settle } from './journal/journal.js';
@@ -29,6 +32,7 @@ import type { MockContext } from './mock-context.js';
 import { createOutcomes } from './outcomes/outcomes.js';
 import { createPipeline } from './pipeline/pipeline.js';
 import * as stage from './pipeline/stages.js';
+import { createSeeder } from './seed/seed-tasks.js';
 import { createTaskJsonCache } from './store/task-json-cache.js';
 import { type TaskRecord, toTaskObject } from './store/task-record.js';
 import { createTaskStore } from './store/task-store.js';
@@ -55,7 +59,11 @@ export interface MockServerOptions extends Omit<ControlAccessOptions, 'publicUrl
   maxBodyBytes?: number;
   /** Rendered images kept in memory (LRU). Default 256. */
   imageCacheSize?: number;
-  /** Origin for result URLs, e.g. behind a proxy; default: the origin each request came in on. */
+  /**
+   * Base of result URLs (an origin, and a path prefix if the mock sits under one), e.g. behind a proxy.
+   * Default: from the request that reads them, its `Forwarded` / `X-Forwarded-Proto` / `X-Forwarded-Host`
+   * headers when they are usable, else the origin it came in on. `publicUrl` wins over those headers.
+   */
   publicUrl?: string;
   /** API requests the journal (`requests()`) keeps, the oldest dropping out; 0 keeps none. Default 1,000. */
   journalSize?: number;
@@ -122,6 +130,23 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
     if (!Number.isInteger(value) || value < 1)
       throw new RangeError(`${name} must be a whole number >= 1; got ${value}`);
   }
+  const retentionMs = checkNumber(
+    'retentionMs',
+    options.retentionMs ?? THIRTY_DAYS_MS,
+    CONTROL_RANGES.retentionMs,
+  );
+  const maxBodyBytes = checkNumber(
+    'maxBodyBytes',
+    options.maxBodyBytes ?? 64 * 1024 * 1024,
+    CONTROL_RANGES.maxBodyBytes,
+  );
+  // Normalized (host lower-cased, path escaped, no trailing slash): result URLs are this string + a path.
+  const publicUrl =
+    options.publicUrl === undefined
+      ? undefined
+      : (({ origin, pathname }) => `${origin}${pathname}`.replace(/\/+$/, ''))(
+          checkedPublicUrl(options.publicUrl),
+        );
   const store = createTaskStore(bounds.maxTasks);
   const limits = createAccountLimits(options.limits ?? {}, clock, labels.labelOf);
   const callbacks = createCallbackDispatcher(options.callbacks);
@@ -142,11 +167,7 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
 
   // The context the routes see.
   const context: MockContext = {
-    options: {
-      maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 * 1024,
-      retentionMs: options.retentionMs ?? THIRTY_DAYS_MS,
-      publicUrl: options.publicUrl?.replace(/\/+$/, ''),
-    },
+    options: { maxBodyBytes, retentionMs, publicUrl },
     clock,
     get timings() {
       return timings.current;
@@ -177,7 +198,8 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
     originFor: (request) => context.options.publicUrl ?? request.origin,
     succeed: success,
     succeedWithTasks(records, request) {
-      const origin = context.originFor(request);
+      // Result URLs in an answer follow the proxy that request came through; stored tasks never do.
+      const origin = publicUrl ?? forwardedOrigin(request) ?? request.origin;
       return successWithJson(
         Array.isArray(records)
           ? `[${records.map((record) => taskJson.get(record, origin)).join(',')}]`
@@ -202,6 +224,24 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
     images,
     taskJson,
     bounds,
+    seeder: createSeeder({
+      clock,
+      timings: () => timings.current,
+      retentionMs,
+      accounts: [
+        ...accounts.map((account) => account.accessKey),
+        ...(options.apiKeys ?? []).map((key) => `${API_KEY_ACCOUNT_PREFIX}${key}`),
+      ],
+      labels,
+      validator,
+      store,
+      lifecycle: context.lifecycle,
+      limits,
+      callbacks,
+      outcomes,
+      nextTaskId: () => context.nextTaskId(),
+      origin: () => publicUrl ?? listeningOn?.origin ?? 'http://localhost',
+    }),
   });
 
   // The pipeline, in the order its stages run.

@@ -13,12 +13,14 @@ import { UsageError } from '../usage-error.js';
 const PROFILES = Object.keys(TIMING_PROFILES) as TimingProfile[];
 
 export const mockUsage = `Usage: kling-images mock [--port 4010] [--host 127.0.0.1] [--profile ${PROFILES.join('|')}]
-                         [--control-token TOKEN]
+                         [--public-url URL] [--control-token TOKEN]
 
 Starts the Kling mock server over HTTP until Ctrl-C. Point the CLI at it from another shell with
 KLING_BASE_URL=<url> (no keys: the CLI then uses the demo account); its tasks last until the mock stops.
 Its controls under /__mock/ need the token (--control-token or ${CONTROL_TOKEN_ENV}) in the
-${CONTROL_TOKEN_HEADER} header when one is set, and are off when --host is not a loopback address without one.`;
+${CONTROL_TOKEN_HEADER} header when one is set, and are off when --host is not a loopback address without one.
+--public-url is the base of result URLs (behind a proxy); without it they follow a request's Forwarded /
+X-Forwarded-Proto / X-Forwarded-Host headers, else its Host. kling-mock takes every other option.`;
 
 export async function mock(args: string[], io: CommandIo): Promise<number> {
   const { values } = parseArgs({
@@ -27,6 +29,7 @@ export async function mock(args: string[], io: CommandIo): Promise<number> {
       port: { type: 'string', default: '4010' },
       host: { type: 'string', default: '127.0.0.1' },
       profile: { type: 'string', default: 'realistic' },
+      'public-url': { type: 'string' },
       'control-token': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -48,10 +51,12 @@ export async function mock(args: string[], io: CommandIo): Promise<number> {
   try {
     server = createMockServer({
       profile,
+      ...(values['public-url'] !== undefined && { publicUrl: values['public-url'] }),
       controlToken: values['control-token'] ?? (io.env[CONTROL_TOKEN_ENV] || undefined),
     });
   } catch (error) {
-    throw new UsageError(`${(error as Error).message}.`);
+    // The options name the flag their own way (publicUrl); a person typed --public-url.
+    throw new UsageError(`${(error as Error).message.replace(/^publicUrl\b/, '--public-url')}.`);
   }
   const url = await server.listen({ port, host: values.host });
   io.stdout.write(

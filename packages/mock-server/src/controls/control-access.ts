@@ -241,10 +241,16 @@ function checkedOrigin(origin: string): string {
   return url.origin;
 }
 
-function checkedPublicUrl(publicUrl: string): URL {
-  const url = URL.canParse(publicUrl) ? new URL(publicUrl) : undefined;
-  if (!url || !/^https?:$/.test(url.protocol))
-    throw new RangeError(`publicUrl must be an http(s) URL; got ${JSON.stringify(publicUrl.slice(0, 200))}`);
+/**
+ * `publicUrl` parsed. Result URLs are `publicUrl` + `/__mock/images/...`, so it may carry a path prefix but
+ * nothing that would end up in the middle of them: no user name, password, query or fragment.
+ */
+export function checkedPublicUrl(publicUrl: string): URL {
+  const url = typeof publicUrl === 'string' && URL.canParse(publicUrl) ? new URL(publicUrl) : undefined;
+  if (!url || !/^https?:$/.test(url.protocol) || url.username || url.password || url.search || url.hash)
+    throw new RangeError(
+      `publicUrl must be an http(s) URL with no user name, password, query or fragment (a path prefix is fine); got ${JSON.stringify(String(publicUrl).slice(0, 200))}`,
+    );
   return url;
 }
 

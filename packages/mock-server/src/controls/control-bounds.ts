@@ -41,6 +41,14 @@ export const CONTROL_RANGES = {
   businessCode: { min: 0, max: 99_999, whole: true },
   /** `since` filter of the journal: a sequence number. */
   sequence: { min: 0, max: Number.MAX_SAFE_INTEGER, whole: true },
+  /** `retentionMs`: how long result URLs keep working after a task ends, in mock-clock ms. */
+  retentionMs: { min: 0, max: 1000 * YEAR_MS, whole: false, maxReads: '1,000 years' },
+  /** A seeded task's `ageMs` (created that long before now) and `endsInMs`, in mock-clock ms. */
+  seedSpanMs: { min: 0, max: 10 * YEAR_MS, whole: true, maxReads: '10 years' },
+  /** `listen`'s `headersTimeoutMs` and `requestTimeoutMs`: what node's timers can hold. */
+  listenTimeoutMs: { min: 1, max: 2 ** 31 - 1, whole: true },
+  /** `maxBodyBytes`: a body is held in memory whole, so at most 1 GiB. */
+  maxBodyBytes: { min: 1, max: 1024 ** 3, whole: true, maxReads: '1 GiB' },
 } as const satisfies Record<string, Range>;
 
 export const CONTROL_LIMITS = {
@@ -52,6 +60,13 @@ export const CONTROL_LIMITS = {
   balanceAccounts: 10_000,
   /** Bytes of an HTTP control body; larger ones are refused with 413 before they are read. */
   bodyBytes: 1024 * 1024,
+  /**
+   * Bytes of a `POST /__mock/seed` body (and of a `kling-mock --seed` file): a seed of thousands of tasks,
+   * or of a create with a Base64 image, outgrows 1 MiB, and it is still read whole before it is checked.
+   */
+  seedBodyBytes: 16 * 1024 * 1024,
+  /** Tasks in one seed. */
+  seedTasks: 100_000,
 } as const;
 
 /** `a whole number from 0 to 10000`, `a number from 0 to 60000 (60 s)`. */

@@ -10,8 +10,9 @@ import type { TaskLifecycle } from '../lifecycle/task-lifecycle.js';
 import { TIMING_PROFILES, type TimingProfile, type Timings } from '../lifecycle/timings.js';
 import type { AccountLimits, LimitChanges, LimitOptions } from '../limits/account-limits.js';
 import type { Outcomes } from '../outcomes/outcomes.js';
+import type { Seeder, SeedTask } from '../seed/seed-tasks.js';
 import type { TaskJsonCache } from '../store/task-json-cache.js';
-import { type TaskFamily, toTaskObject } from '../store/task-record.js';
+import { type TaskFamily, type TaskRecord, toTaskObject } from '../store/task-record.js';
 import type { TaskStore } from '../store/task-store.js';
 import type { DocumentedErrorCode } from '../validation/spec.js';
 import { CONTROL_LIMITS, CONTROL_RANGES, checkFields, checkNumber, describeValue } from './control-bounds.js';
@@ -98,6 +99,13 @@ export interface MockServerControls {
    * status, business code, task id and mock-clock time. Cleared by `reset()`.
    */
   requests(filter?: JournalFilter): JournalEntry[];
+  /**
+   * Adds tasks in any state (submitted, processing, succeed, failed, expired) for any account, with ages,
+   * external ids and results; resolves with them as `tasks()` shows them. Each entry's request is checked
+   * like a create and its task fields against the spec's task schema; all are added or, on the first bad
+   * entry, none (a `SeedError`, a RangeError naming the entry and field, e.g. `tasks[2].request.n`).
+   */
+  seed(tasks: SeedTask[]): Promise<InspectedTask[]>;
 }
 
 /** The timings in force: the controls change them, task creation reads them. */
@@ -123,11 +131,17 @@ export interface ControlledParts {
   images: ImageCache;
   taskJson: TaskJsonCache;
   bounds: { maxTasks: number; imageCacheSize: number };
+  seeder: Seeder;
 }
 
 /** The programmatic controls; `http/control-routes.ts` serves the same ones under `/__mock/`. */
 export function createMockControls(parts: ControlledParts): MockServerControls {
   const { clock, labels, store, limits, callbacks, faults, images } = parts;
+  const inspect = (record: TaskRecord): InspectedTask => ({
+    account: labels.labelOf(record.account),
+    family: record.family,
+    task: toTaskObject(record, record.origin),
+  });
   return {
     reset() {
       store.clear();
@@ -144,11 +158,9 @@ export function createMockControls(parts: ControlledParts): MockServerControls {
       store
         .all()
         .filter((record) => account === undefined || labels.matches(record.account, account))
-        .map((record) => ({
-          account: labels.labelOf(record.account),
-          family: record.family,
-          task: toTaskObject(record, record.origin),
-        })),
+        // Creation order: seeded tasks may be older than the tasks stored before them.
+        .sort((a, b) => a.createdAt - b.createdAt)
+        .map(inspect),
     callbacks: () => callbacks.deliveries(),
     advanceClock(ms) {
       checkNumber('advanceMs', ms, CONTROL_RANGES.advanceMs);
@@ -212,6 +224,7 @@ export function createMockControls(parts: ControlledParts): MockServerControls {
     injectError: (code: DocumentedErrorCode, countOrOptions?: number | InjectErrorOptions) =>
       parts.injectedErrors.inject(code, countOrOptions),
     requests: (filter) => parts.journal.requests(filter),
+    seed: async (tasks) => (await parts.seeder.seed(tasks)).map(inspect),
   };
 }
 

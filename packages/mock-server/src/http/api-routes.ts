@@ -1,5 +1,5 @@
 import type { MockContext } from '../mock-context.js';
-import { type TaskFamily, type TaskRecord, toCreatedTask } from '../store/task-record.js';
+import { requestFields, type TaskFamily, type TaskRecord, toCreatedTask } from '../store/task-record.js';
 import type { RequestFamily } from '../validation/request-validator.js';
 import type { ApiCall } from './api-call.js';
 import type { MockRequest, MockResponse } from './mock-request.js';
@@ -71,7 +71,8 @@ async function createTask(
   const refused =
     callbackUrl === undefined ? undefined : context.callbacks.refuse(callbackUrl, request.origin);
   if (refused) return context.fail(1201, `Invalid parameter callback_url: ${refused}`);
-  const prompt = String(fields.prompt);
+  const shape = requestFields(family, fields);
+  const { prompt, imageCount } = shape;
   if (context.outcomes.refusesPrompt(prompt)) {
     return context.fail(1301, 'Content security policy triggered: the prompt may contain sensitive content');
   }
@@ -84,8 +85,6 @@ async function createTask(
       `parallel task over resource pack limit: the mock holds its maximum of ${context.store.limit} tasks (maxTasks) and none has ended yet; retry once tasks end`,
     );
   }
-  const resultType = fields.result_type === 'series' ? 'series' : 'single';
-  const imageCount = resultType === 'series' ? Number(fields.series_amount ?? 4) : Number(fields.n ?? 1);
   const refusal = context.limits.reserve(account, imageCount);
   if (refusal) return context.fail(refusal.code, refusal.message);
 
@@ -97,12 +96,7 @@ async function createTask(
     account,
     taskId: context.nextTaskId(),
     externalTaskId,
-    prompt,
-    aspectRatio: String(fields.aspect_ratio ?? (family === 'omni' ? 'auto' : '16:9')),
-    resolution: String(fields.resolution ?? '1k'),
-    resultType,
-    imageCount,
-    watermark: (fields.watermark_info as { enabled?: boolean } | undefined)?.enabled === true,
+    ...shape,
     callbackUrl,
     origin: context.originFor(request),
     createdAt: now,

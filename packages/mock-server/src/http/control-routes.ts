@@ -3,11 +3,12 @@ import { CONTROL_LIMITS, checkFields } from '../controls/control-bounds.js';
 import type { MockServerControls } from '../controls/mock-controls.js';
 import type { InjectErrorOptions } from '../faults/injected-errors.js';
 import type { JournalFilter } from '../journal/journal.js';
+import { SeedError, type SeedTask } from '../seed/seed-tasks.js';
 import type { DocumentedErrorCode } from '../validation/spec.js';
 import type { MockRequest, MockResponse } from './mock-request.js';
 
 const CONTROL_LIST =
-  'POST /__mock/reset, GET /__mock/tasks, GET /__mock/callbacks, GET /__mock/stats, POST /__mock/clock, GET|POST /__mock/config, POST /__mock/fail-next, POST /__mock/inject-error, GET /__mock/requests';
+  'POST /__mock/reset, GET /__mock/tasks, GET /__mock/callbacks, GET /__mock/stats, POST /__mock/clock, GET|POST /__mock/config, POST /__mock/fail-next, POST /__mock/inject-error, GET /__mock/requests, POST /__mock/seed';
 /** On every control answer: never cached, never sniffed into something a browser would run. */
 const CONTROL_HEADERS = {
   'content-type': 'application/json; charset=utf-8',
@@ -29,7 +30,7 @@ class ControlRefusal extends Error {
  * Test controls over HTTP under `/__mock/`, a prefix the spec does not describe: the same operations as the
  * programmatic controls, for tests in other processes and languages. `access` decides who may use them;
  * every POST must be `application/json` (so no web page can send one as a "simple" request), and its body is
- * at most 1 MiB. Answers carry no CORS headers except for an allowed origin.
+ * at most 1 MiB (16 MiB for a seed). Answers carry no CORS headers except for an allowed origin.
  */
 export function createControlRoutes(controls: MockServerControls, access: ControlAccess) {
   return async function handleControl(request: MockRequest, door: Door): Promise<MockResponse> {
@@ -64,7 +65,8 @@ async function route(
   headers: Record<string, string>,
   body: BodyState,
 ): Promise<MockResponse> {
-  const read = (fields: readonly string[]) => readJson(request, fields, body);
+  const read = (fields: readonly string[], limit: number = CONTROL_LIMITS.bodyBytes) =>
+    readJson(request, fields, body, limit);
   const json = (status: number, value: unknown): MockResponse => ({
     status,
     headers,
@@ -105,6 +107,16 @@ async function route(
       }
       case 'GET /__mock/requests':
         return json(200, controls.requests(journalFilter(request.query)));
+      case 'POST /__mock/seed': {
+        // Seeds outgrow the other controls' 1 MiB: thousands of tasks, or a create with a Base64 image.
+        const { tasks } = await read(['tasks'], CONTROL_LIMITS.seedBodyBytes);
+        try {
+          return json(200, { tasks: await controls.seed(tasks as SeedTask[]) });
+        } catch (error) {
+          if (!(error instanceof SeedError)) throw error;
+          return json(400, { error: error.message.slice(0, 2000), index: error.index, field: error.field });
+        }
+      }
       default:
         return json(404, { error: `No control ${path.slice(0, 200)}. Controls: ${CONTROL_LIST}` });
     }
@@ -118,12 +130,13 @@ async function route(
 
 /**
  * The body of a control POST as an object with only `fields`: empty means `{}`, but the content type must be
- * JSON even then, and a body over 1 MiB is refused before it is read (or as soon as it passes the limit).
+ * JSON even then, and a body over `limit` is refused before it is read (or as soon as it passes the limit).
  */
 async function readJson(
   request: MockRequest,
   fields: readonly string[],
   state: BodyState,
+  limit: number,
 ): Promise<Record<string, unknown>> {
   const type = request.header('content-type') ?? '';
   if (!/^application\/json\s*(;|$)/i.test(type)) {
@@ -133,11 +146,11 @@ async function readJson(
     );
   }
   state.read = true;
-  const body = await request.body(CONTROL_LIMITS.bodyBytes);
+  const body = await request.body(limit);
   if (body === undefined) {
     throw new ControlRefusal(
       413,
-      `Mock control bodies are limited to ${CONTROL_LIMITS.bodyBytes} bytes (1 MiB); this one is larger`,
+      `Mock control bodies are limited to ${limit} bytes (${limit / 1024 / 1024} MiB${limit === CONTROL_LIMITS.bodyBytes ? '' : ` for ${request.path}`}); this one is larger`,
     );
   }
   if (body.length === 0) return {};

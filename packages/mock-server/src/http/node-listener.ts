@@ -7,6 +7,7 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { CONTROL_RANGES } from '../controls/control-bounds.js';
 import { failure } from './envelope.js';
 import type { MockRequest, MockResponse } from './mock-request.js';
 
@@ -71,8 +72,9 @@ export function createNodeListener(
         ['headersTimeoutMs', headersTimeout],
         ['requestTimeoutMs', requestTimeout],
       ] as const) {
-        if (!Number.isInteger(value) || value < 1 || value > 2 ** 31 - 1)
-          throw new RangeError(`${name} must be a whole number of ms from 1 to ${2 ** 31 - 1}; got ${value}`);
+        const { min, max } = CONTROL_RANGES.listenTimeoutMs;
+        if (!Number.isInteger(value) || value < min || value > max)
+          throw new RangeError(`${name} must be a whole number of ms from ${min} to ${max}; got ${value}`);
       }
       if (headersTimeout > requestTimeout) {
         throw new RangeError(

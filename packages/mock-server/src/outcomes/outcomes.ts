@@ -34,10 +34,8 @@ export function createOutcomes() {
      */
     planned(prompt: string, directed?: PlannedOutcome): PlannedOutcome {
       if (directed) return directed;
-      if (prompt.includes(PROMPT_MARKERS.policy))
-        return { status: 'failed', message: 'Failure to pass the risk control system' };
-      if (prompt.includes(PROMPT_MARKERS.fail))
-        return { status: 'failed', message: `Task failed as requested by ${PROMPT_MARKERS.fail}` };
+      const marked = markedOutcome(prompt);
+      if (marked) return marked;
       const queued = failQueue.shift();
       return queued === undefined ? { status: 'succeed' } : { status: 'failed', message: queued };
     },
@@ -52,6 +50,8 @@ export function createOutcomes() {
       checkPending('fail-next', failQueue.length, count);
       for (let i = 0; i < count; i++) failQueue.push(message);
     },
+    /** How a seeded running task ends: as its prompt's markers say, else success (never the queue). */
+    seeded: (prompt: string): PlannedOutcome => markedOutcome(prompt) ?? { status: 'succeed' },
     get pending() {
       return failQueue.length;
     },
@@ -62,3 +62,12 @@ export function createOutcomes() {
 }
 
 export type Outcomes = ReturnType<typeof createOutcomes>;
+
+/** The outcome a prompt's failure marker asks for, if it holds one. */
+function markedOutcome(prompt: string): PlannedOutcome | undefined {
+  if (prompt.includes(PROMPT_MARKERS.policy))
+    return { status: 'failed', message: 'Failure to pass the risk control system' };
+  if (prompt.includes(PROMPT_MARKERS.fail))
+    return { status: 'failed', message: `Task failed as requested by ${PROMPT_MARKERS.fail}` };
+  return undefined;
+}

@@ -32,6 +32,22 @@ export interface TaskRecord {
   units: number;
 }
 
+/** What a record keeps of a valid create request, defaults applied: by a create, and by a seeded task. */
+export function requestFields(
+  family: TaskFamily,
+  fields: Record<string, unknown>,
+): Pick<TaskRecord, 'prompt' | 'aspectRatio' | 'resolution' | 'resultType' | 'imageCount' | 'watermark'> {
+  const resultType = fields.result_type === 'series' ? 'series' : 'single';
+  return {
+    prompt: String(fields.prompt),
+    aspectRatio: String(fields.aspect_ratio ?? (family === 'omni' ? 'auto' : '16:9')),
+    resolution: String(fields.resolution ?? '1k'),
+    resultType,
+    imageCount: resultType === 'series' ? Number(fields.series_amount ?? 4) : Number(fields.n ?? 1),
+    watermark: (fields.watermark_info as { enabled?: boolean } | undefined)?.enabled === true,
+  };
+}
+
 /** The task object the API returns for a record, typed by the spec's generated types. */
 export function toTaskObject(record: TaskRecord, imageBaseUrl: string): ImageGenerationTask | OmniImageTask {
   const ended = record.status === 'succeed' || record.status === 'failed';

@@ -39,4 +39,18 @@ describe('the task store at its bound', () => {
     expect(ids(store.list('b', 'generations', 1, 10))).toEqual(['4', '2']);
     expect(store.get('a', '2')).toBeUndefined();
   });
+
+  it('merges seeded tasks by creation time, and forgets the first stored ended tasks to fit them', () => {
+    const store = createTaskStore(4);
+    for (const id of ['10', '20', '30']) store.add(record(id));
+    store.add(record('40', 'processing'));
+    store.seed([record('25'), record('5'), record('35', 'failed')]);
+    expect(store.size).toBe(4);
+    // The three ended tasks stored before the seed made room; the running one stays.
+    expect(ids(store.list('a', 'generations', 1, 10))).toEqual(['40', '35', '25', '5']);
+    expect(store.get('a', '30')).toBeUndefined();
+    store.seed([record('31')]);
+    expect(ids(store.list('a', 'generations', 1, 10))).toEqual(['40', '35', '31', '5']);
+    expect(store.getByExternalId('a', 'ext-31')?.taskId).toBe('31');
+  });
 });

@@ -56,6 +56,42 @@ export function createTaskStore(maxTasks: number) {
         }
       }
     },
+    /**
+     * Adds seeded tasks, created at any time in the past, where their `createdAt` puts them, so lists stay
+     * newest first (the lists are kept in creation order: creates append, seeds merge). Past `maxTasks` the
+     * oldest stored ended tasks are forgotten, as `add` does; the caller makes sure running tasks fit.
+     */
+    seed(records: TaskRecord[]) {
+      const added = new Map<string, TaskRecord[]>();
+      for (const record of records) {
+        byId.set(record.taskId, record);
+        if (record.externalTaskId)
+          byExternalId.set(externalKey(record.account, record.externalTaskId), record);
+        const list = added.get(record.account) ?? [];
+        list.push(record);
+        added.set(record.account, list);
+      }
+      for (const [account, fresh] of added) {
+        fresh.sort((a, b) => a.createdAt - b.createdAt);
+        const old = (byAccount.get(account) ?? []).filter(isLive);
+        const merged: TaskRecord[] = [];
+        let i = 0;
+        for (const record of fresh) {
+          // Ties keep the stored task first: of two tasks created in the same millisecond, the seeded is newer.
+          while (i < old.length && (old[i] as TaskRecord).createdAt <= record.createdAt)
+            merged.push(old[i++] as TaskRecord);
+          merged.push(record);
+        }
+        while (i < old.length) merged.push(old[i++] as TaskRecord);
+        byAccount.set(account, merged);
+        deadByAccount.delete(account);
+      }
+      if (byId.size <= maxTasks) return;
+      for (const candidate of byId.values()) {
+        if (byId.size <= maxTasks) break;
+        if (ended(candidate)) forget(candidate);
+      }
+    },
     /** A task of `account` by `task_id`. */
     get(account: string, taskId: string): TaskRecord | undefined {
       const record = byId.get(taskId);
