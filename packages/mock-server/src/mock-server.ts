@@ -23,7 +23,7 @@ import { createFetchHandler } from './http/fetch-handler.js';
 import { forwardedOrigin } from './http/forwarded.js';
 import { createNodeListener, type ListenOptions } from './http/node-listener.js';
 import { createImageCache } from './images/image-cache.js';
-import { createJournal, settle } from './journal/journal.js';
+import { createJournal } from './journal/journal.js';
 import { createClock } from './lifecycle/clock.js';
 import { createTaskLifecycle } from './lifecycle/task-lifecycle.js';
 import { TIMING_PROFILES, type TimingProfile, type Timings } from './lifecycle/timings.js';
@@ -250,7 +250,7 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
     controls: stage.createControlStage(createControlRoutes(controls, access)),
     preflight: stage.preflight,
     images: stage.createImageStage(context),
-    journal: { open: journal.open, settle },
+    journal,
     apiPath: stage.createApiPathStage(context.fail),
     directives: stage.createDirectiveStage({
       access,

@@ -44,12 +44,29 @@ async function startPrism() {
   return { url: `http://127.0.0.1:${port}`, token: 'x', taskId: '867283741759111202', child };
 }
 
-/** One measured run of a row: a 2 s warm-up, then `seconds` of load. */
-async function load(options) {
+/** The CPU time (µs) a server started by `startNode` has used so far; undefined for Prism (no IPC). */
+function cpuOf(server) {
+  if (!server.child.send) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    const onMessage = (message) => {
+      if (typeof message?.cpuMicros !== 'number') return;
+      server.child.off('message', onMessage);
+      resolve(message.cpuMicros);
+    };
+    server.child.on('message', onMessage);
+    server.child.send('cpu');
+  });
+}
+
+/** One measured run of a row: a 2 s warm-up, then `seconds` of load, and the server's CPU per request. */
+async function load({ options, server }) {
   await autocannon({ ...options, connections, duration: 2 });
+  const before = await cpuOf(server);
   const result = await autocannon({ ...options, connections, duration: seconds });
+  const after = await cpuOf(server);
   const errors = result.errors + result.timeouts + result.non2xx;
-  return { rps: Math.round(result.requests.average), p99: result.latency.p99, errors };
+  const cpu = before === undefined ? undefined : (after - before) / result.requests.total;
+  return { rps: Math.round(result.requests.average), p99: result.latency.p99, errors, cpu };
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -70,10 +87,12 @@ const mockRow = (label, server, kind) => {
   return kind === 'query'
     ? {
         name: `${label}: query by id`,
+        server,
         options: { url: `${server.url}/v1/images/generations/${server.taskId}`, headers: auth },
       }
     : {
         name: `${label}: create (full validation)`,
+        server,
         options: {
           url: `${server.url}/v1/images/generations`,
           method: 'POST',
@@ -84,11 +103,12 @@ const mockRow = (label, server, kind) => {
 };
 // Each ceiling next to the rows measured against it, and a baseline build next to this one.
 const rows = [
-  { name: 'bare node:http, fixed JSON (ceiling)', options: { url: `${bare.url}/` } },
+  { name: 'bare node:http, fixed JSON (ceiling)', server: bare, options: { url: `${bare.url}/` } },
   mockRow('klingkit mock', mock, 'query'),
   ...(baseline ? [mockRow('baseline mock', baseline, 'query')] : []),
   {
     name: 'bare node:http, read + JSON.parse body (create ceiling)',
+    server: bareJson,
     options: {
       url: `${bareJson.url}/`,
       method: 'POST',
@@ -102,10 +122,12 @@ const rows = [
     ? [
         {
           name: 'Prism 5.14 mock: query by id',
+          server: prism,
           options: { url: `${prism.url}/v1/images/generations/${prism.taskId}`, headers: prismAuth },
         },
         {
           name: 'Prism 5.14 mock: create',
+          server: prism,
           options: {
             url: `${prism.url}/v1/images/generations`,
             method: 'POST',
@@ -132,8 +154,10 @@ function inOrder(round) {
 
 for (let round = 1; round <= rounds; round++) {
   for (const row of inOrder(round)) {
-    row.runs.push(await load(row.options));
-    process.stderr.write(`round ${round}/${rounds}: ${row.name}: ${row.runs.at(-1).rps} req/s\n`);
+    row.runs.push(await load(row));
+    const run = row.runs.at(-1);
+    const cpu = run.cpu === undefined ? '' : `, ${run.cpu.toFixed(1)} µs CPU per request`;
+    process.stderr.write(`round ${round}/${rounds}: ${row.name}: ${run.rps} req/s${cpu}\n`);
   }
 }
 for (const server of [bare, bareJson, mock, baseline, prism]) server?.child.kill();
@@ -148,6 +172,7 @@ const summary = Object.fromEntries(
         min: Math.min(...rps),
         max: Math.max(...rps),
         p99: median(row.runs.map((run) => run.p99)),
+        cpu: row.runs[0].cpu === undefined ? 'n/a' : median(row.runs.map((run) => run.cpu)).toFixed(1),
         errors: row.runs.reduce((sum, run) => sum + run.errors, 0),
       },
     ];
@@ -158,17 +183,23 @@ console.log(
   `\n${connections} connections, ${rounds} rounds of ${seconds} s per row after a 2 s warm-up each, medians, Node ${process.version}\n`,
 );
 console.log(
-  '| server and request | req/s (median) | range over rounds | p99 latency (ms) | errors / non-2xx |',
+  '| server and request | req/s (median) | range over rounds | p99 latency (ms) | errors / non-2xx | server CPU per request (µs, median) |',
 );
-console.log('|---|---:|---:|---:|---:|');
+console.log('|---|---:|---:|---:|---:|---:|');
 for (const [name, r] of Object.entries(summary))
-  console.log(`| ${name} | ${r.rps} | ${r.min}-${r.max} | ${r.p99} | ${r.errors} |`);
+  console.log(`| ${name} | ${r.rps} | ${r.min}-${r.max} | ${r.p99} | ${r.errors} | ${r.cpu} |`);
+/** `a`'s throughput as a share of `b`'s if both were held to the same CPU: `b`'s CPU per request over `a`'s. */
+const cpuRatio = (a, b) => (Number(summary[b].cpu) / Number(summary[a].cpu)).toFixed(2);
 const ceiling = 'bare node:http, fixed JSON (ceiling)';
 const createCeiling = 'bare node:http, read + JSON.parse body (create ceiling)';
 for (const label of ['klingkit mock', ...(baseline ? ['baseline mock'] : [])]) {
-  console.log(`\n${label}: query vs bare node:http: ${ratio(`${label}: query by id`, ceiling)}x`);
+  const query = `${label}: query by id`;
+  const create = `${label}: create (full validation)`;
   console.log(
-    `${label}: create vs bare node:http reading and parsing the body: ${ratio(`${label}: create (full validation)`, createCeiling)}x`,
+    `\n${label}: query vs bare node:http: ${ratio(query, ceiling)}x (by CPU per request ${cpuRatio(query, ceiling)}x)`,
+  );
+  console.log(
+    `${label}: create vs bare node:http reading and parsing the body: ${ratio(create, createCeiling)}x (by CPU per request ${cpuRatio(create, createCeiling)}x)`,
   );
   if (prism) {
     console.log(
@@ -176,6 +207,15 @@ for (const label of ['klingkit mock', ...(baseline ? ['baseline mock'] : [])]) {
     );
     console.log(
       `${label}: create vs Prism: ${ratio(`${label}: create (full validation)`, 'Prism 5.14 mock: create')}x`,
+    );
+  }
+}
+if (baseline) {
+  for (const kind of ['query by id', 'create (full validation)']) {
+    const change =
+      Number(summary[`klingkit mock: ${kind}`].cpu) / Number(summary[`baseline mock: ${kind}`].cpu);
+    console.log(
+      `${kind}: this build's CPU per request is ${((change - 1) * 100).toFixed(1)}% vs the baseline's`,
     );
   }
 }

@@ -38,14 +38,19 @@ export class ApiCall {
   readonly kind: OperationKind | undefined;
   /** From the path: also set for a wrong method on a family's path. */
   readonly family: TaskFamily | undefined;
+  /** The id in a get's path, decoded. */
+  readonly pathId: string | undefined;
+  /** Whether that id was percent-encoded in the path. */
+  readonly pathEncoded: boolean;
   /** The id in a get's path; then the task the request concerned (created, read, or listed by external id). */
   taskId: string | undefined;
   /** The authenticated account (its id: AccessKey or `api-key:KEY`; shown only as a label). */
   account: string | undefined = undefined;
-  /** A create's parsed body, or a list's query. */
+  /** A create's parsed body, as the create route parsed it. */
   body: unknown = undefined;
   /** Size of the raw create body, so the journal knows when to shorten it at once. */
   bodyBytes = 0;
+  /** A list's query, as the list route read it. */
   query: URLSearchParams | undefined = undefined;
   /** The `X-Kling-Mock` directives: set only when the header was sent (and allowed). */
   directives: MockDirectives | undefined = undefined;
@@ -64,7 +69,9 @@ export class ApiCall {
     this.path = request.path;
     const match = ROUTE.exec(request.path);
     const family = match ? FAMILY_BY_SEGMENT[match[1] as string] : undefined;
-    const id = match?.[2] === undefined ? undefined : decodeURIComponent(match[2]);
+    const raw = match?.[2];
+    // Most ids are plain digits: decode (a new string) only what is encoded.
+    const id = raw === undefined || !raw.includes('%') ? raw : decodeURIComponent(raw);
     const kind =
       family === undefined
         ? undefined
@@ -78,6 +85,8 @@ export class ApiCall {
     this.family = family;
     this.kind = kind;
     this.operation = family && kind ? API_OPERATIONS[family][kind] : undefined;
+    this.pathId = id;
+    this.pathEncoded = id !== raw;
     this.taskId = id;
   }
 

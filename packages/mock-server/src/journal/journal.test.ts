@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createAccountLabels } from '../auth/account-label.js';
 import type { MockRequest, MockResponse } from '../http/mock-request.js';
-import { createJournal, type JournalFilter, settle } from './journal.js';
+import { createJournal, type JournalFilter } from './journal.js';
 import { shortenBody } from './journal-body.js';
 
 const answer = (status: number, code: number): MockResponse => ({ status, headers: {}, body: '', code });
@@ -30,14 +30,14 @@ describe('the request journal', () => {
     const create = journal.open(request('POST', '/v1/images/omni-image'));
     const get = journal.open(request('GET', '/v1/images/generations/42'));
     const wrongMethod = journal.open(request('DELETE', '/v1/images/generations'));
-    settle(get, answer(404, 1203));
-    settle(wrongMethod, answer(404, 1202));
+    journal.settle(get, answer(404, 1203));
+    journal.settle(wrongMethod, answer(404, 1202));
     // The create still waits for its body: not shown yet, and shown in its arrival place once answered.
     expect(journal.requests().map((entry) => entry.sequence)).toEqual([2, 3]);
     create.account = 'ak-1';
     create.body = { prompt: 'a fox', n: 2 };
     create.taskId = '77';
-    settle(create, answer(200, 0));
+    journal.settle(create, answer(200, 0));
     expect(journal.requests()).toEqual([
       {
         sequence: 1,
@@ -66,10 +66,10 @@ describe('the request journal', () => {
   it('is bounded: the oldest entries drop out, order stays by arrival; 0 keeps none', () => {
     const { journal } = setup(3);
     for (let i = 0; i < 8; i++)
-      settle(journal.open(request('GET', `/v1/images/omni-image/${i}`)), answer(200, 0));
+      journal.settle(journal.open(request('GET', `/v1/images/omni-image/${i}`)), answer(200, 0));
     expect(journal.requests().map((entry) => entry.taskId)).toEqual(['5', '6', '7']);
     const none = createJournal(0, { now: () => 0 }, createAccountLabels([]));
-    settle(none.open(request('GET', '/v1/images/omni-image/1')), answer(200, 0));
+    none.settle(none.open(request('GET', '/v1/images/omni-image/1')), answer(200, 0));
     expect(none.requests()).toEqual([]);
   });
 
@@ -78,7 +78,7 @@ describe('the request journal', () => {
     const add = (method: string, path: string, account: string | undefined, status: number, code: number) => {
       const call = journal.open(request(method, path));
       call.account = account;
-      settle(call, answer(status, code));
+      journal.settle(call, answer(status, code));
     };
     add('POST', '/v1/images/omni-image', 'ak-1', 200, 0);
     add('GET', '/v1/images/omni-image/1', 'api-key:secret-key-123456', 429, 1303);
@@ -125,27 +125,67 @@ describe('the request journal', () => {
 
   it('forgets everything on clear and numbers from 1 again', () => {
     const { journal } = setup();
-    settle(journal.open(request('GET', '/v1/images/omni-image/1')), answer(200, 0));
+    journal.settle(journal.open(request('GET', '/v1/images/omni-image/1')), answer(200, 0));
     journal.clear();
     expect(journal.requests()).toEqual([]);
-    settle(journal.open(request('GET', '/v1/images/omni-image/2')), answer(200, 0));
+    journal.settle(journal.open(request('GET', '/v1/images/omni-image/2')), answer(200, 0));
     expect(journal.requests().map((entry) => entry.sequence)).toEqual([1]);
   });
 
-  it('shortens a large body as soon as it is answered, and hands out copies', () => {
+  it('keeps a shortened copy of a large body from the moment it is answered, and hands out copies', () => {
     const { journal } = setup();
-    const call = journal.open(request('POST', '/v1/images/omni-image'));
     const image = `iVBORw0KGgo${'A'.repeat(20_000)}`;
-    const body = { prompt: 'a fox', image_list: [{ image }] };
-    call.body = body;
-    call.bodyBytes = 20_100;
-    settle(call, answer(200, 0));
-    expect(call.body).not.toBe(body);
-    const bytes = Buffer.from(image, 'base64').length;
-    expect(call.body).toEqual({ prompt: 'a fox', image_list: [{ image: `<base64 png ${bytes} bytes>` }] });
+    const large = { prompt: 'a fox', image_list: [{ image }] };
+    const small = { prompt: 'a cat' };
+    for (const [body, bytes] of [
+      [large, 20_100],
+      [small, 20],
+    ] as const) {
+      const call = journal.open(request('POST', '/v1/images/omni-image'));
+      call.body = body;
+      call.bodyBytes = bytes;
+      journal.settle(call, answer(200, 0));
+    }
+    // The large body's images were cut when it was answered: the journal no longer refers to it. A small body
+    // is kept by reference (and copied when read).
+    large.prompt = 'changed later';
+    small.prompt = 'changed later';
+    const size = Buffer.from(image, 'base64').length;
+    expect(journal.requests().map((entry) => entry.body)).toEqual([
+      { prompt: 'a fox', image_list: [{ image: `<base64 png ${size} bytes>` }] },
+      { prompt: 'changed later' },
+    ]);
     const [entry] = journal.requests();
-    (entry?.body as { prompt: string }).prompt = 'changed';
+    (entry?.body as { prompt: string }).prompt = 'changed by a reader';
     expect(journal.requests()[0]?.body).toMatchObject({ prompt: 'a fox' });
+  });
+
+  it('shows every path as sent: rebuilt for plain routes, kept for encoded ids, unknown paths and wrong methods', () => {
+    const { journal } = setup(10);
+    const record = (method: string, path: string, taskId?: string) => {
+      const call = journal.open(request(method, path));
+      if (taskId !== undefined) call.taskId = taskId;
+      journal.settle(call, answer(200, 0));
+    };
+    const paths = [
+      ['GET', '/v1/images/omni-image/123', undefined],
+      ['GET', '/v1/images/omni-image/my%20id', '456'],
+      ['GET', '/v1/images/omni-image/ext-1', '789'],
+      ['GET', '/v1/images/generations', undefined],
+      ['POST', '/v1/images/generations', '42'],
+      ['PUT', '/v1/images/generations', undefined],
+      ['GET', '/v2/elsewhere', undefined],
+    ] as const;
+    for (const [method, path, taskId] of paths) record(method, path, taskId);
+    expect(journal.requests().map((entry) => `${entry.method} ${entry.path} ${entry.taskId}`)).toEqual([
+      'GET /v1/images/omni-image/123 123',
+      'GET /v1/images/omni-image/my%20id 456',
+      'GET /v1/images/omni-image/ext-1 789',
+      'GET /v1/images/generations null',
+      'POST /v1/images/generations 42',
+      'PUT /v1/images/generations null',
+      'GET /v2/elsewhere null',
+    ]);
   });
 });
 

@@ -90,65 +90,143 @@ const OPERATION_IDS: readonly string[] = Object.values(API_OPERATIONS).flatMap((
   Object.values(family),
 );
 
+const SEGMENTS: Record<TaskFamily, string> = { generations: 'generations', omni: 'omni-image' };
+const NO_CODE = -1;
+
 /**
- * The request journal: every API request in arrival order, in a ring of `size` entries (the oldest drop out).
- * Recording is cheap: an entry is the request's own `ApiCall`, kept by reference, with the body its create
- * parsed once (shortened right away only when it is large). Labels and shortened copies are made when the
- * journal is read.
+ * The request journal: the last `size` answered API requests, shown in arrival order. Recording must cost
+ * nothing a benchmark can see, so an answered request is copied into a ring of columns (numbers in typed
+ * arrays, the rest as references to what the mock holds anyway: the task's id, the account, constant route
+ * names, the body its create parsed once), and the request's own `ApiCall` dies young. Keeping the calls
+ * themselves made every request's record, its path and its clock reading survive young-generation
+ * collections. A path is kept only when the route cannot rebuild it (an encoded id, an unknown path).
+ * Labels and shortened copies of bodies are made when the journal is read.
  */
 export function createJournal(size: number, clock: Pick<Clock, 'now'>, labels: AccountLabels) {
   checkNumber('journalSize', size, CONTROL_RANGES.journalSize);
-  let ring: ApiCall[] = [];
+  const sequences = new Float64Array(size);
+  const times = new Float64Array(size);
+  const statuses = new Int16Array(size);
+  const codes = new Int32Array(size);
+  const methods: string[] = new Array(size).fill('');
+  const kinds: (OperationKind | undefined)[] = new Array(size).fill(undefined);
+  const families: (TaskFamily | undefined)[] = new Array(size).fill(undefined);
+  const paths: (string | undefined)[] = new Array(size).fill(undefined);
+  const accounts: (string | undefined)[] = new Array(size).fill(undefined);
+  const taskIds: (string | undefined)[] = new Array(size).fill(undefined);
+  const bodies: unknown[] = new Array(size).fill(undefined);
+  const queries: (URLSearchParams | undefined)[] = new Array(size).fill(undefined);
+  let stored = 0;
   let next = 0;
   let sequence = 0;
 
-  const matches = (call: ApiCall, filter: JournalFilter): boolean =>
-    (filter.operation === undefined ||
-      filter.operation === call.operation ||
-      filter.operation === call.kind) &&
-    (filter.family === undefined || filter.family === call.family) &&
-    (filter.account === undefined ||
-      (call.account !== undefined && labels.matches(call.account, filter.account))) &&
-    (filter.status === undefined || filter.status === call.status) &&
-    (filter.code === undefined || filter.code === call.code) &&
-    (filter.since === undefined || call.sequence > filter.since);
+  const pathAt = (at: number): string => {
+    const kept = paths[at];
+    if (kept !== undefined) return kept;
+    const base = `/v1/images/${SEGMENTS[families[at] as TaskFamily]}`;
+    return kinds[at] === 'get' ? `${base}/${taskIds[at]}` : base;
+  };
 
-  const entryOf = (call: ApiCall): JournalEntry =>
-    ({
-      sequence: call.sequence,
-      at: call.at,
-      operation: call.operation ?? null,
-      family: call.family ?? null,
-      method: call.method,
-      path: call.path,
-      query: call.query ? Object.fromEntries(call.query) : null,
-      account: call.account === undefined ? null : labels.labelOf(call.account),
-      body: call.body === undefined ? null : shortenBody(call.body),
-      status: call.status,
-      code: call.code ?? null,
-      taskId: call.taskId ?? null,
-    }) as JournalEntry;
+  const matches = (at: number, filter: JournalFilter): boolean => {
+    const kind = kinds[at];
+    const family = families[at];
+    const account = accounts[at];
+    return (
+      (filter.operation === undefined ||
+        filter.operation === kind ||
+        (kind !== undefined && family !== undefined && filter.operation === API_OPERATIONS[family][kind])) &&
+      (filter.family === undefined || filter.family === family) &&
+      (filter.account === undefined || (account !== undefined && labels.matches(account, filter.account))) &&
+      (filter.status === undefined || filter.status === statuses[at]) &&
+      (filter.code === undefined || filter.code === codes[at]) &&
+      (filter.since === undefined || (sequences[at] as number) > filter.since)
+    );
+  };
+
+  const entryAt = (at: number): JournalEntry => {
+    const kind = kinds[at];
+    const family = families[at];
+    const account = accounts[at];
+    const body = bodies[at];
+    const query = queries[at];
+    const code = codes[at] as number;
+    return {
+      sequence: sequences[at],
+      at: times[at],
+      operation: kind !== undefined && family !== undefined ? API_OPERATIONS[family][kind] : null,
+      family: family ?? null,
+      method: methods[at],
+      path: pathAt(at),
+      query: query ? Object.fromEntries(query) : null,
+      account: account === undefined ? null : labels.labelOf(account),
+      body: body === undefined ? null : shortenBody(body),
+      status: statuses[at],
+      code: code === NO_CODE ? null : code,
+      taskId: taskIds[at] ?? null,
+    } as JournalEntry;
+  };
 
   return {
-    /** Starts the record of an API request: numbered, stamped with the mock clock, kept in the ring. */
+    /** Starts the record of an API request: numbered in arrival order, stamped with the mock clock. */
     open(request: MockRequest): ApiCall {
-      const call = new ApiCall(request, ++sequence, clock.now());
-      if (size === 0) return call;
-      if (ring.length < size) ring.push(call);
-      else ring[next] = call;
-      next = next + 1 === size ? 0 : next + 1;
-      return call;
+      return new ApiCall(request, ++sequence, clock.now());
     },
-    /** Answered requests, oldest first, that match `filter`. */
+    /**
+     * Records how a request was answered, and hands the answer on. A large parsed body is shortened now, so
+     * the ring never holds its images; small ones are kept as they are and shortened when read.
+     */
+    settle(call: ApiCall, answer: MockResponse): MockResponse {
+      call.answered(answer);
+      if (size === 0) return answer;
+      const at = next;
+      next = next + 1 === size ? 0 : next + 1;
+      if (stored < size) stored++;
+      const { kind, family } = call;
+      sequences[at] = call.sequence;
+      times[at] = call.at;
+      statuses[at] = call.status;
+      codes[at] = call.code ?? NO_CODE;
+      methods[at] = call.method;
+      kinds[at] = kind;
+      families[at] = family;
+      // Creates and lists have their family's path; a get's is rebuilt from the task id when it was that.
+      paths[at] =
+        family !== undefined &&
+        (kind === 'create' ||
+          kind === 'list' ||
+          (kind === 'get' && !call.pathEncoded && call.pathId === call.taskId))
+          ? undefined
+          : call.path;
+      accounts[at] = call.account;
+      taskIds[at] = call.taskId;
+      bodies[at] = call.bodyBytes > INLINE_BODY_BYTES ? shortenBody(call.body) : call.body;
+      queries[at] = call.query;
+      return answer;
+    },
+    /** Answered requests that match `filter`, in the order they arrived. */
     requests(filter: JournalFilter = {}): JournalEntry[] {
       const checked = checkedFilter(filter);
-      const ordered = ring.length < size ? ring : [...ring.slice(next), ...ring.slice(0, next)];
-      return ordered.filter((call) => call.status !== -1 && matches(call, checked)).map(entryOf);
+      const found: number[] = [];
+      for (let i = 0; i < stored; i++) {
+        const at = (next - stored + i + size) % size;
+        if (matches(at, checked)) found.push(at);
+      }
+      // Recorded as they were answered: a create that waited for its body may follow a later query.
+      found.sort((a, b) => (sequences[a] as number) - (sequences[b] as number));
+      return found.map(entryAt);
     },
     clear(): void {
-      ring = [];
+      stored = 0;
       next = 0;
       sequence = 0;
+      methods.fill('');
+      kinds.fill(undefined);
+      families.fill(undefined);
+      paths.fill(undefined);
+      accounts.fill(undefined);
+      taskIds.fill(undefined);
+      bodies.fill(undefined);
+      queries.fill(undefined);
     },
     get size() {
       return size;
@@ -157,15 +235,6 @@ export function createJournal(size: number, clock: Pick<Clock, 'now'>, labels: A
 }
 
 export type Journal = ReturnType<typeof createJournal>;
-
-/**
- * Records the answer of a journaled request. A large parsed body is shortened now, so the ring never holds
- * its images; small ones are kept as they are and shortened when read.
- */
-export function settle(call: ApiCall, answer: MockResponse): MockResponse {
-  if (call.bodyBytes > INLINE_BODY_BYTES) call.body = shortenBody(call.body);
-  return call.answered(answer);
-}
 
 function checkedFilter(filter: unknown): JournalFilter {
   const fields = checkFields('filter', filter, FILTER_FIELDS) as JournalFilter;

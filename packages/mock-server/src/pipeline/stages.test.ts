@@ -6,7 +6,7 @@ import type { InjectedFault } from '../faults/fault-injector.js';
 import { createInjectedErrors } from '../faults/injected-errors.js';
 import { ApiCall } from '../http/api-call.js';
 import type { MockRequest, MockResponse } from '../http/mock-request.js';
-import { createJournal, settle } from '../journal/journal.js';
+import { createJournal } from '../journal/journal.js';
 import type { MockContext } from '../mock-context.js';
 import { createPipeline, type PipelineStages } from './pipeline.js';
 import {
@@ -377,7 +377,7 @@ describe('the composed pipeline', () => {
 
   it("records the account and the answer in the request's record, also when a stage throws or an answer rejects", async () => {
     const journal = createJournal(10, { now: () => 0 }, createAccountLabels([]));
-    const base = { journal: { open: journal.open, settle } };
+    const base = { journal };
     const sync = createPipeline(stages([], base));
     sync(request('/v1/images/omni-image/7'), 'http');
     const throwing = createPipeline(

@@ -2,6 +2,7 @@
 // server taking a JSON create must, then answers a fixed JSON body. What a create costs beyond this is the
 // mock's own work (validation, the task, its answer).
 import { createServer } from 'node:http';
+import './report-cpu.mjs';
 
 const body = JSON.stringify({
   code: 0,

@@ -2,6 +2,7 @@
 // BENCH_MOCK_MODULE names another build of the mock (its dist/index.js, e.g. a worktree of main) to
 // measure it side by side with this one.
 import { SignJWT } from 'jose';
+import './report-cpu.mjs';
 
 const { createMockServer } = await import(process.env.BENCH_MOCK_MODULE || '@klingkit/mock-server');
 
