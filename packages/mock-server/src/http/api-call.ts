@@ -21,7 +21,6 @@ export const API_OPERATIONS = {
 
 export type OperationId = (typeof API_OPERATIONS)[TaskFamily][OperationKind];
 
-const FAMILY_BY_SEGMENT: Record<string, TaskFamily> = { generations: 'generations', 'omni-image': 'omni' };
 const ROUTE = /^\/v1\/images\/(generations|omni-image)(?:\/([^/]+))?$/;
 
 /**
@@ -68,7 +67,9 @@ export class ApiCall {
     this.method = request.method;
     this.path = request.path;
     const match = ROUTE.exec(request.path);
-    const family = match ? FAMILY_BY_SEGMENT[match[1] as string] : undefined;
+    // The route's two segments compared, not looked up: a keyed lookup by the matched (fresh) string costs a
+    // string-table search on every request.
+    const family = match ? (match[1] === 'generations' ? 'generations' : 'omni') : undefined;
     const raw = match?.[2];
     // Most ids are plain digits: decode (a new string) only what is encoded.
     const id = raw === undefined || !raw.includes('%') ? raw : decodeURIComponent(raw);

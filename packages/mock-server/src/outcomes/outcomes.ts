@@ -17,6 +17,8 @@ export const PROMPT_MARKERS = {
 export type PlannedOutcome = TaskRecord['outcome'];
 
 const FAIL_NEXT_MESSAGE = 'Task failed as requested by the mock controls';
+/** One object for every task that succeeds: each task keeps its outcome, and most succeed. */
+const SUCCEED: PlannedOutcome = Object.freeze({ status: 'succeed' });
 
 /**
  * How created tasks end: the request's `X-Kling-Mock` outcome first, then the prompt's markers, then the
@@ -37,7 +39,7 @@ export function createOutcomes() {
       const marked = markedOutcome(prompt);
       if (marked) return marked;
       const queued = failQueue.shift();
-      return queued === undefined ? { status: 'succeed' } : { status: 'failed', message: queued };
+      return queued === undefined ? SUCCEED : { status: 'failed', message: queued };
     },
     /** Queues `count` failures with `message`; checks both first (RangeError naming the field). */
     failNext(count = 1, message = FAIL_NEXT_MESSAGE): void {
