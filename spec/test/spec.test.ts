@@ -204,6 +204,49 @@ describe('cross-field rules, enforced by any JSON Schema validator', () => {
   });
 });
 
+describe('watermark_info: optional in requests, echoed whole on tasks', () => {
+  const requests = {
+    ImageGenerationCreateRequest: ajv.compile({
+      $ref: 'openapi.json#/components/schemas/ImageGenerationCreateRequest',
+    }),
+    OmniImageCreateRequest: ajv.compile({ $ref: 'openapi.json#/components/schemas/OmniImageCreateRequest' }),
+  };
+  const task = { task_id: '1', task_status: 'succeed', created_at: 1, updated_at: 2 };
+
+  it.each(Object.keys(requests))(
+    '%s accepts watermark_info without enabled, and refuses other keys',
+    (name) => {
+      const validate = requests[name as keyof typeof requests];
+      for (const watermark_info of [{}, { enabled: false }, { enabled: true }])
+        expect(validate({ prompt: 'x', watermark_info }), JSON.stringify(watermark_info)).toBe(true);
+      expect(validate({ prompt: 'x', watermark_info: { enabled: 'yes' } })).toBe(false);
+      expect(validate({ prompt: 'x', watermark_info: { enabled: true, image: 'logo.png' } })).toBe(false);
+    },
+  );
+
+  it('says what an omitted enabled means: its default, false, which the description states', () => {
+    const schema = spec.components.schemas.WatermarkInfoRequest;
+    expect(schema.required ?? []).not.toContain('enabled');
+    expect(schema.properties.enabled.default).toBe(false);
+    expect(schema.description).toContain('`watermark_info: {}`');
+  });
+
+  it('keeps enabled required on the task echo, in both families', () => {
+    for (const name of ['ImageGenerationTask', 'OmniImageTask']) {
+      const validate = ajv.compile({ $ref: `openapi.json#/components/schemas/${name}` });
+      expect(validate({ ...task, watermark_info: { enabled: false } }), name).toBe(true);
+      expect(validate({ ...task, watermark_info: {} }), name).toBe(false);
+    }
+  });
+});
+
+describe('the info block', () => {
+  it('names no project home: klingkit has no public repository yet, so the spec invents none', () => {
+    expect(spec.info.contact?.url).toBeUndefined();
+    expect(JSON.stringify(spec)).not.toMatch(/github\.com\/klingkit/i);
+  });
+});
+
 describe('task objects are bounded by the spec, so every validator refuses a hostile one', () => {
   const omniTask = ajv.compile({ $ref: 'openapi.json#/components/schemas/OmniImageTask' });
   const generationsTask = ajv.compile({ $ref: 'openapi.json#/components/schemas/ImageGenerationTask' });

@@ -1,4 +1,5 @@
 import type { TaskFamily } from '@klingkit/client';
+import { TASK_SCHEMAS } from '@klingkit/client/spec-facts';
 import spec from '@klingkit/spec/openapi.json' with { type: 'json' };
 
 /** The parts of a request-field schema the CLI reads to check flags before any request is sent. */
@@ -10,13 +11,8 @@ export interface FieldSchema {
   maximum?: number;
 }
 
-const SCHEMA_NAMES: Record<TaskFamily, string> = {
-  generations: 'ImageGenerationCreateRequest',
-  omni: 'OmniImageCreateRequest',
-};
-
 /** Both families, in the order help text names them. */
-export const FAMILIES = Object.keys(SCHEMA_NAMES) as TaskFamily[];
+export const FAMILIES = Object.keys(TASK_SCHEMAS) as TaskFamily[];
 
 const components = (
   spec as unknown as {
@@ -29,7 +25,7 @@ const components = (
 
 /** A request field's schema, read from the bundled spec so flag checks never drift from the API. */
 export function fieldSchema(family: TaskFamily, field: string): FieldSchema | undefined {
-  return components.schemas[SCHEMA_NAMES[family]]?.properties?.[field];
+  return components.schemas[TASK_SCHEMAS[family].request]?.properties?.[field];
 }
 
 /** A list query parameter's schema (`pageNum`, `pageSize`), read from the spec's shared parameters. */

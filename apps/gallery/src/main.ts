@@ -6,7 +6,7 @@ import {
   type OmniImageCreateRequest,
   type TaskFamily,
 } from '@klingkit/client';
-import spec from '@klingkit/spec/openapi.json' with { type: 'json' };
+import { requestEnums } from '@klingkit/client/spec-facts';
 import { chooseApi, httpUrl } from './safe-urls.js';
 
 /**
@@ -44,29 +44,25 @@ function clip(text: string, max = 200): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
-/** Form choices come from the spec's enums, so the page offers exactly what the API accepts. */
-type EnumSchema = { enum?: string[]; default?: string };
-const schemas = (
-  spec as unknown as { components: { schemas: Record<string, { properties: Record<string, EnumSchema> }> } }
-).components.schemas;
-const requestSchema = (family: TaskFamily) =>
-  schemas[family === 'omni' ? 'OmniImageCreateRequest' : 'ImageGenerationCreateRequest']?.properties ?? {};
-
-function fillSelect(name: string, schema: EnumSchema | undefined) {
+/**
+ * Form choices are the spec's enums, generated into the client (`@klingkit/client/spec-facts`), so the page
+ * offers exactly what the API accepts without shipping the whole spec.
+ */
+function fillSelect(name: string, choices: { values: readonly string[]; default?: string }) {
   const select = form.elements.namedItem(name) as HTMLSelectElement;
   select.replaceChildren(
-    ...(schema?.enum ?? []).map(
-      (value) => new Option(value, value, value === schema?.default, value === schema?.default),
+    ...choices.values.map(
+      (value) => new Option(value, value, value === choices.default, value === choices.default),
     ),
   );
 }
 
 function syncChoices() {
   const family = (form.elements.namedItem('family') as HTMLSelectElement).value as TaskFamily;
-  const properties = requestSchema(family);
-  fillSelect('model', properties.model_name);
-  fillSelect('aspect_ratio', properties.aspect_ratio);
-  fillSelect('resolution', properties.resolution);
+  const choices = requestEnums(family);
+  fillSelect('model', choices.model_name);
+  fillSelect('aspect_ratio', choices.aspect_ratio);
+  fillSelect('resolution', choices.resolution);
   (form.elements.namedItem('result_type') as HTMLSelectElement).disabled = family !== 'omni';
 }
 (form.elements.namedItem('family') as HTMLSelectElement).addEventListener('change', syncChoices);

@@ -1,4 +1,5 @@
-// Generates src/generated/schema.ts from the bundled spec with openapi-typescript.
+// Generates src/generated/schema.ts from the bundled spec with openapi-typescript, and the files of the
+// generators beside it (codegen-enums.mjs, codegen-error-codes.mjs).
 // `node scripts/codegen.mjs` writes the file; with `--check` (or CI=true) it only compares, so CI fails on
 // committed types that no longer match the spec instead of silently regenerating them.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -6,6 +7,8 @@ import { createRequire } from 'node:module';
 import { dirname, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import openapiTS, { astToString } from 'openapi-typescript';
+import { enumsFile, generateEnumsSource } from './codegen-enums.mjs';
+import { errorCodesFile, generateErrorCodesSource } from './codegen-error-codes.mjs';
 
 const require = createRequire(import.meta.url);
 const specPath = require.resolve('@klingkit/spec/openapi.json');
@@ -33,25 +36,35 @@ export async function generateSchemaSource() {
   return HEADER + astToString(ast);
 }
 
-async function main() {
-  const check = process.argv.includes('--check') || process.env.CI === 'true';
-  const source = await generateSchemaSource();
-  const current = await readFile(schemaFile, 'utf8').catch(() => '');
-  const shown = relative(process.cwd(), schemaFile);
+/** Writes `source` to `file`, or with `check` only compares; true when a checked file is stale. */
+async function emit(file, source, check) {
+  const current = await readFile(file, 'utf8').catch(() => '');
+  const shown = relative(process.cwd(), file);
   if (current === source) {
     console.log(`${shown} is up to date with the spec.`);
-    return;
+    return false;
   }
   if (check) {
     console.error(
       `${shown} is stale: it no longer matches spec/dist/openapi.json.\n` +
         'Run `pnpm --filter @klingkit/client codegen` and commit the result.',
     );
-    process.exit(1);
+    return true;
   }
-  await mkdir(dirname(schemaFile), { recursive: true });
-  await writeFile(schemaFile, source);
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, source);
   console.log(`Wrote ${shown}.`);
+  return false;
+}
+
+async function main() {
+  const check = process.argv.includes('--check') || process.env.CI === 'true';
+  const stale = [
+    await emit(schemaFile, await generateSchemaSource(), check),
+    await emit(enumsFile, await generateEnumsSource(), check),
+    await emit(errorCodesFile, await generateErrorCodesSource(), check),
+  ];
+  if (stale.includes(true)) process.exit(1);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();

@@ -8,7 +8,10 @@ import { describe, expect, it } from 'vitest';
  * fetched only by pages that sign tokens themselves. Issue 4's budget for the entry is 6 kB, read as
  * 6,000 B (its "about 2.6 kB" for openapi-fetch's 2,599 B counts kB as 1,000 B); see tools/bench/README.md.
  */
-const ENTRY_BUDGET_BYTES = 6000;
+// Issue 14 raised it from 6,000 B by what its features cost in the entry (connection errors that say where
+// and why, the pure retry decision, refusing mixed credentials, withOptions); each one's share, and why no
+// equal saving was found, are in tools/bench/README.md. It stays exact: 0 B headroom.
+const ENTRY_BUDGET_BYTES = 6495;
 const SIGNER_BUDGET_BYTES = 640;
 
 async function bundleForBrowsers() {

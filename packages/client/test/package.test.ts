@@ -34,7 +34,12 @@ describe('the packed package', () => {
     );
     // attw exits non-zero on any problem the esm-only profile does not ignore (node10 and require()).
     expect(result.code, result.output).toBe(0);
-    for (const entry of ['@klingkit/client', '@klingkit/client/callbacks', '@klingkit/client/node']) {
+    for (const entry of [
+      '@klingkit/client',
+      '@klingkit/client/callbacks',
+      '@klingkit/client/node',
+      '@klingkit/client/schema',
+    ]) {
       expect(result.output).toMatch(new RegExp(`"${entry}"\\s+│ 🟢 \\(ESM\\)\\s+│ 🟢 `));
     }
   }, 60_000);

@@ -11,6 +11,7 @@ import {
   describeRange,
   type Range,
 } from './controls/control-bounds.js';
+import type { AnswerDrift } from './faults/answer-drift.js';
 import type { FaultOptions } from './faults/fault-injector.js';
 import { TIMING_PROFILES, type TimingProfile, type Timings } from './lifecycle/timings.js';
 import type { LimitOptions } from './limits/account-limits.js';
@@ -34,6 +35,10 @@ Faults       --latency-ms N  --server-error-rate R  --rate-limit-rate R  --drop-
              --after-create-share R (0.5)  --fault-seed N (1)  --retry-after-seconds N (1, on 1302/1303)
 Journal      --journal-size N (1000 API requests kept for GET /__mock/requests; 0 keeps none)
 Callbacks    --callback-host HOST ...  (loopback names only by default)
+Replay       --replay PATH (a .cassette.jsonl file or a directory of them; unrecorded requests are simulated)
+Testing      --drift JSON  answers that break the spec on purpose, for testing a drift recorder:
+             {"addFields": {...}, "stringFields": [...], "dropFields": [...], "statusNames": {...}}
+Recording    kling-mock record --target URL [--out DIR] ...  (kling-mock record --help)
 Controls     --control-token TOKEN (or ${CONTROL_TOKEN_ENV})  --control-origin ORIGIN ...
              --control-host HOST ...
 Other        --help  --version
@@ -63,6 +68,10 @@ function startError(message: string): never {
 function oneLine(text: string): string {
   return text.replace(/\s*[\r\n]+\s*/g, ' ');
 }
+
+// `kling-mock record` is a command of its own: a recording proxy in front of the real API, not a mock.
+if (process.argv[2] === 'record')
+  await (await import('./record/record-cli.js')).recordCommand(process.argv.slice(3));
 
 let parsed: ReturnType<typeof parse>;
 function parse() {
@@ -97,6 +106,8 @@ function parse() {
       'retry-after-seconds': number,
       'journal-size': number,
       'callback-host': { type: 'string', multiple: true, default: [] },
+      replay: { type: 'string' },
+      drift: { type: 'string' },
       'control-token': { type: 'string' },
       'control-origin': { type: 'string', multiple: true, default: [] },
       'control-host': { type: 'string', multiple: true, default: [] },
@@ -245,6 +256,17 @@ function readSeedFile(path: string): unknown {
   }
 }
 
+let drift: unknown;
+if (values.drift !== undefined) {
+  try {
+    drift = JSON.parse(values.drift);
+  } catch {
+    usageError(
+      `--drift must be a JSON object such as {"addFields": {"queue_position": 3}}; got ${JSON.stringify(values.drift.slice(0, 200))}`,
+    );
+  }
+}
+
 const useDemo = accounts.length === 0 && values['api-key'].length === 0;
 const controlToken = values['control-token'] ?? (process.env[CONTROL_TOKEN_ENV] || undefined);
 let mock: MockServer;
@@ -265,9 +287,14 @@ try {
     controlToken,
     controlOrigins: values['control-origin'],
     controlHosts: values['control-host'],
+    ...(values.replay !== undefined && { replay: values.replay }),
+    ...(drift !== undefined && { drift: drift as AnswerDrift }),
   });
 } catch (error) {
-  usageError((error as Error).message);
+  const message = (error as Error).message;
+  // A cassette that cannot be read is like a refused seed file: the flag was fine, the file is not.
+  if (message.startsWith('replay:')) startError(`--${message}`);
+  usageError(message.startsWith('drift') ? `--${message}` : message);
 }
 const host = values.host;
 const url = await mock
@@ -303,6 +330,8 @@ if (useDemo)
 else
   process.stdout.write(`Accounts: ${accounts.length} key pair(s), ${values['api-key'].length} API key(s)\n`);
 if (seedTasks !== undefined) process.stdout.write(`Seeded ${(seedTasks as unknown[]).length} task(s)\n`);
+if (values.replay !== undefined) process.stdout.write(`Replaying ${values.replay}\n`);
+if (drift !== undefined) process.stdout.write('Drift on: answers break the spec on purpose (--drift)\n');
 process.stdout.write(`${mock.controlStatus().message}\n`);
 
 let stopping = false;

@@ -15,6 +15,7 @@ import {
   type MockServerControls,
   type TimingsSetting,
 } from './controls/mock-controls.js';
+import { type AnswerDrift, checkedDrift, type DriftSetting, withAnswerDrift } from './faults/answer-drift.js';
 import { createFaultInjector, type FaultOptions } from './faults/fault-injector.js';
 import { createInjectedErrors } from './faults/injected-errors.js';
 import { createControlRoutes } from './http/control-routes.js';
@@ -31,13 +32,16 @@ import { createAccountLimits, type LimitOptions } from './limits/account-limits.
 import type { MockContext } from './mock-context.js';
 import { createOutcomes } from './outcomes/outcomes.js';
 import { createPipeline } from './pipeline/pipeline.js';
+import { createReplayStage } from './pipeline/replay-stage.js';
 import * as stage from './pipeline/stages.js';
+import { type CassetteEntry, checkedEntry, type LoadedEntry, readCassettes } from './record/cassette.js';
 import { createSeeder } from './seed/seed-tasks.js';
 import { createTaskJsonCache } from './store/task-json-cache.js';
 import { type TaskRecord, toTaskObject } from './store/task-record.js';
 import { createTaskStore } from './store/task-store.js';
+import { loadCompiledSchemas } from './validation/compiled-schemas.js';
 import { createRequestValidator } from './validation/request-validator.js';
-import { errorStatuses, loadSpec, retryAfterCodes } from './validation/spec.js';
+import { errorStatuses, loadSpec, retryAfterCodes, specSha256 } from './validation/spec.js';
 
 export interface MockServerOptions extends Omit<ControlAccessOptions, 'publicUrl'> {
   /** AccessKey/SecretKey pairs. With neither accounts nor API keys, the demo account exists. */
@@ -67,6 +71,16 @@ export interface MockServerOptions extends Omit<ControlAccessOptions, 'publicUrl
   publicUrl?: string;
   /** API requests the journal (`requests()`) keeps, the oldest dropping out; 0 keeps none. Default 1,000. */
   journalSize?: number;
+  /**
+   * Cassettes to replay (see the README's "Recording and replay"): a `*.cassette.jsonl` file, a directory of
+   * them, or entries. Recorded requests get the recorded answers; others are simulated.
+   */
+  replay?: string | readonly CassetteEntry[];
+  /**
+   * Answers that break the spec on purpose, for testing a drift recorder without the live API (see
+   * `AnswerDrift`); also a control (`configure({ drift })`). Never set it in a mock that stands for the API.
+   */
+  drift?: AnswerDrift;
 }
 
 export interface MockServer extends MockServerControls {
@@ -95,12 +109,13 @@ let shared:
     }
   | undefined;
 
-/** Compiling the spec's schemas is the costly part of startup; every mock in a process shares the result. */
+/** The spec's validators (compiled at build time, or now from sources); every mock in a process shares them. */
 function sharedSpecParts() {
   if (!shared) {
     const spec = loadSpec();
+    const schemas = loadCompiledSchemas(spec, specSha256());
     shared = {
-      validator: createRequestValidator(spec),
+      validator: createRequestValidator(spec, schemas),
       statuses: errorStatuses(spec),
       retryAfterCodes: retryAfterCodes(spec),
     };
@@ -147,6 +162,10 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
       : (({ origin, pathname }) => `${origin}${pathname}`.replace(/\/+$/, ''))(
           checkedPublicUrl(options.publicUrl),
         );
+  const drift: DriftSetting = {
+    current: options.drift === undefined ? undefined : checkedDrift(options.drift),
+  };
+  const replay = options.replay === undefined ? undefined : createReplayStage(loadedReplay(options.replay));
   const store = createTaskStore(bounds.maxTasks);
   const limits = createAccountLimits(options.limits ?? {}, clock, labels.labelOf);
   const callbacks = createCallbackDispatcher(options.callbacks);
@@ -173,7 +192,7 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
       return timings.current;
     },
     validator,
-    authenticator: createAuthenticator({ accounts, apiKeys: options.apiKeys ?? [], clock }),
+    authenticator: createAuthenticator({ accounts, apiKeys: options.apiKeys ?? [] }),
     store,
     lifecycle: createTaskLifecycle({
       clock,
@@ -223,7 +242,9 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
     outcomes,
     images,
     taskJson,
+    tokens: context.authenticator,
     bounds,
+    drift,
     seeder: createSeeder({
       clock,
       timings: () => timings.current,
@@ -243,6 +264,14 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
       origin: () => publicUrl ?? listeningOn?.origin ?? 'http://localhost',
     }),
   });
+  if (replay) {
+    // A reset rewinds the recording too, so one mock can replay a session again.
+    const resetState = controls.reset;
+    controls.reset = () => {
+      resetState();
+      replay.rewind();
+    };
+  }
 
   // The pipeline, in the order its stages run.
   const handle = createPipeline({
@@ -257,12 +286,13 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
       codes: { statuses, retryAfter: retryAfterCodes },
       fail: context.fail,
     }),
+    ...(replay && { replay: replay.replay }),
     progress: () => context.lifecycle.tick(),
     latency: stage.createLatencyStage(faults),
     faults: stage.createFaultStage({ injectedErrors, faults, fail: context.fail }),
     auth: stage.createAuthStage(context.authenticator),
     limits: stage.createLimitStage(limits, context.fail),
-    api: stage.createApiStage(context),
+    api: withAnswerDrift(stage.createApiStage(context), drift),
     fail: context.fail,
   });
 
@@ -290,4 +320,14 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
     callbacksIdle: () => callbacks.idle(),
     controlStatus: () => access.status(),
   };
+}
+
+/** A replay option as entries: a path is read now (a bad line is a RangeError naming file, line and field). */
+function loadedReplay(replay: string | readonly CassetteEntry[]): LoadedEntry[] {
+  if (typeof replay === 'string') return readCassettes(replay);
+  if (!Array.isArray(replay)) throw new RangeError('replay must be a cassette path or an array of entries');
+  return replay.map((entry, index) => {
+    const checked = checkedEntry(entry, `replay[${index}]`);
+    return { entry: checked, source: `replay[${index}]#${checked.seq}` };
+  });
 }

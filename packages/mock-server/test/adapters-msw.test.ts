@@ -17,6 +17,9 @@ const mock = createMockServer();
 const local = createMockServer({ apiKeys: ['local-key-0123456789'] });
 /** Requests no Kling handler took: answered here with a network error, so none can leave the machine. */
 const unhandled: string[] = [];
+// Made at import time, before server.listen() patches fetch: the client looks the global fetch up at each
+// request, so MSW answers it all the same.
+const early = createKlingClient({ apiKey: 'local-key-0123456789', baseUrl: LOCAL_API, maxRetries: 0 });
 const server = setupServer(
   ...klingHandlers(mock),
   ...klingHandlers(local, { baseUrl: LOCAL_API }),
@@ -43,10 +46,15 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-// The client is made after server.listen(): openapi-fetch keeps the global fetch it finds at creation.
 const client = () => createKlingClient({ ...DEMO_ACCOUNT, maxRetries: 0 });
 
 describe('klingHandlers with msw/node setupServer', () => {
+  it('answers a client made before server.listen(), at import time', async () => {
+    const created = await early.tasks.create('generations', { prompt: 'made early' });
+    expect(local.tasks().map((task) => task.task.task_id)).toEqual([created.task_id]);
+    expect(unhandled).toEqual([]);
+  });
+
   it('answers the real API host from the mock: generate and download with the global fetch', async () => {
     const { task, images } = await client().tasks.generate(
       'generations',
@@ -116,7 +124,7 @@ describe('klingHandlers with msw/node setupServer', () => {
       `${API}/v1/../__mock/tasks`,
     ];
     for (const url of controls) await expect(fetch(url)).rejects.toThrow();
-    const posts = ['reset', 'clock', 'fail-next', 'inject-error', 'config'];
+    const posts = ['reset', 'clock', 'expire-tokens', 'fail-next', 'inject-error', 'config'];
     for (const name of posts) {
       await expect(
         fetch(`${API}/__mock/${name}`, {

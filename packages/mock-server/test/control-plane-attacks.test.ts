@@ -141,6 +141,7 @@ describe('the controls refuse web pages', () => {
       ['/__mock/fail-next', '{"count":5}'],
       ['/__mock/inject-error', '{"code":1304,"count":5}'],
       ['/__mock/clock', '{"advanceMs":86400000}'],
+      ['/__mock/expire-tokens', '{}'],
     ] as const) {
       const answer = await send(url, path, { method: 'POST', headers: { ...json, origin: EVIL }, body });
       expect(answer.status, path).toBe(403);

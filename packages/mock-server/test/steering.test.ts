@@ -1,5 +1,5 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import { createKlingClient, KlingApiError, type KlingClientOptions } from '@klingkit/client';
+import { type ClientDefaults, createKlingClient, KlingApiError } from '@klingkit/client';
 import { conformingFetch, type Violation } from '@klingkit/spec/conformance';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createMockServer, type MockServer, type MockServerOptions, TIMING_PROFILES } from '../src/index.js';
@@ -15,7 +15,7 @@ const TOKEN = 'steering-token-0123456789';
 const violations: Violation[] = [];
 const servers: MockServer[] = [];
 
-function setup(options: MockServerOptions = {}, clientOptions: Partial<KlingClientOptions> = {}) {
+function setup(options: MockServerOptions = {}, clientOptions: ClientDefaults = {}) {
   const mock = createMockServer({ apiKeys: [API_KEY], ...options });
   servers.push(mock);
   const fetch = conformingFetch((request) => mock.fetch(request), violations);

@@ -15,17 +15,13 @@ const FAILING_EVERY = 25;
 /** Calls made as the account with a small balance: its first units succeed, the rest must be 1102. */
 const POOR_EVERY = 10;
 const POOR_BALANCE = 30;
-/** The client signs tokens for 600 s and, told not to refresh ahead, keeps each for its whole life. */
-const TOKEN_TTL_S = 600;
 /**
- * Mid-run the mock's clock jumps so far ahead that, with its 5 s leeway, a token signed EXPIRES_AFTER_S or
- * more seconds ago is expired there (up to a second earlier, as `exp` is rounded down to whole seconds),
- * while a freshly signed one passes for at least EXPIRES_AFTER_S - 1 seconds: cached tokens start failing
- * with 1004 and the client must sign new ones, again and again, for the rest of the run. A margin of one
- * second made the run flaky on a loaded machine: a call whose retries outlived its fresh token failed.
+ * Twice in the run the mock expires every token issued so far (`expireTokens`), so calls in flight meet 1004
+ * and the clients must sign new ones. The expirations are EXPIRE_GAP_MS apart: a call re-signs once per
+ * request, and one whose resends (after faults, with backoff) outlived a second expiration would fail.
  */
-const EXPIRES_AFTER_S = 3;
-const CLOCK_SKEW_MS = (TOKEN_TTL_S + 5 - EXPIRES_AFTER_S) * 1000;
+const EXPIRE_AT = [Math.floor(CALLS / 3), Math.floor((2 * CALLS) / 3)];
+const EXPIRE_GAP_MS = 2000;
 
 type Outcome = 'succeeded' | 'task failed' | 'balance spent';
 
@@ -77,16 +73,12 @@ describe('client under faults', () => {
         baseUrl: url,
         fetch: countingFetch,
         logger,
-        tokenTtlSeconds: TOKEN_TTL_S,
-        refreshAheadSeconds: 0,
         maxRetries: 10,
         baseDelayMs: 2,
         maxDelayMs: 40,
       });
     const rich = clientFor(richKeys);
     const poor = clientFor(poorKeys);
-    await Promise.all([rich.tokens.getToken(), poor.tokens.getToken()]);
-    const firstTokensSignedAt = Date.now();
 
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown) => unhandled.push(reason);
@@ -111,21 +103,20 @@ describe('client under faults', () => {
         throw error;
       }
     };
-    // The second half of the calls waits for the jump, which waits until the first tokens are old enough
-    // to expire with certainty (the calls already in flight meet it too).
-    let jumped: Promise<void> | undefined;
-    const jumpClock = async () => {
-      const wait = EXPIRES_AFTER_S * 1000 + 100 - (Date.now() - firstTokensSignedAt);
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      mock.advanceClock(CLOCK_SKEW_MS);
-    };
+    // The calls from each expiration on wait for it, and each expiration for the gap after the one before.
+    let lastExpiredAt = Date.now();
+    const expirations: Promise<void>[] = [];
+    const expiration = (k: number): Promise<void> =>
+      (expirations[k] ??= (k === 0 ? Promise.resolve() : expiration(k - 1)).then(async () => {
+        const wait = lastExpiredAt + EXPIRE_GAP_MS - Date.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        mock.expireTokens();
+        lastExpiredAt = Date.now();
+      }));
     const worker = async () => {
       while (next < CALLS) {
         const i = next++;
-        if (i >= CALLS / 2) {
-          jumped ??= jumpClock();
-          await jumped;
-        }
+        for (let k = 0; k < EXPIRE_AT.length && i >= (EXPIRE_AT[k] as number); k++) await expiration(k);
         outcomes.set(i, await call(i).catch((error: unknown) => `unexpected: ${String(error)}`));
       }
     };

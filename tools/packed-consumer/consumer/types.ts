@@ -2,24 +2,22 @@
 // `moduleResolution` `nodenext` and `bundler`. Each `@ts-expect-error` is a mistake the types must refuse:
 // if one of them starts to compile, tsc reports the directive as unused and the test fails.
 //
-// Only cases that hold today are here. For the client's issue-14 type work, add (in a section below):
-// - credentials are one of three shapes: `createKlingClient({ apiKey, accessKey, secretKey })` must fail;
-// - after `error instanceof KlingTaskFailedError`, `error.task` is not `any` (assign it to `number`: fails);
-// - `onProgress`'s `task_status`, `KlingWaitTimeoutError.lastStatus` and `lookUp`'s `task_status` are
-//   `TaskStatus` (compare one with `'done'`: fails);
-// - `transport` is not on the client (`kling.transport`: fails), and the full generated `paths` /
-//   `components` come from their subpath, not the root;
-// - a successful raw verb's `data` is defined (`const data: object = (await kling.GET(...)).data`: compiles);
-// - `withOptions()` derives a client (`kling.withOptions({ timeoutMs: 'x' })`: fails).
+// The client's issue-14 cases are in `integrators()` below.
 import {
   createKlingClient,
   type ImageGenerationCreateRequest,
+  type ImageGenerationTask,
   type KlingClient,
+  KlingTaskFailedError,
+  KlingWaitTimeoutError,
   type OmniImageCreateRequest,
+  type OmniImageTask,
   type TaskStatus,
 } from '@klingkit/client';
 import { parseCallback } from '@klingkit/client/callbacks';
 import { downloadImages } from '@klingkit/client/node';
+import type { components, paths } from '@klingkit/client/schema';
+import { type RequestEnumsOf, requestEnums, TASK_SCHEMAS } from '@klingkit/client/spec-facts';
 import { createMockServer } from '@klingkit/mock-server';
 import { checkResponse, type Violation } from '@klingkit/spec/conformance';
 
@@ -41,6 +39,21 @@ export async function requests() {
   await kling.tasks.create('video', { prompt: 'a fox' });
   // @ts-expect-error a prompt is required
   await kling.tasks.create('omni', { n: 1 });
+}
+
+export async function specFacts() {
+  // The enums a form offers are the request's own literal types.
+  const choices = requestEnums('omni').aspect_ratio;
+  const ratio: OmniImageCreateRequest['aspect_ratio'] = choices.values[0];
+  await kling.tasks.create('omni', { prompt: 'a boat', aspect_ratio: choices.default ?? ratio });
+  // @ts-expect-error 4k is an Omni-Image resolution only
+  const resolution: RequestEnumsOf<'generations'>['resolution']['values'][number] = '4k';
+  // @ts-expect-error there are two families
+  requestEnums('video');
+  const schema: 'OmniImageTask' = TASK_SCHEMAS.omni.task;
+  // watermark_info.enabled may be left out of a request (it defaults to false).
+  await kling.tasks.create('generations', { prompt: 'a fox', watermark_info: {} });
+  return [resolution, schema];
 }
 
 export async function tasks() {
@@ -92,6 +105,61 @@ export async function subpaths(task: Awaited<ReturnType<KlingClient['tasks']['ge
   await mock.close();
   return { bytes, family, violation };
 }
+
+export async function integrators(error: unknown) {
+  // Credentials are one of three kinds: a mix does not compile.
+  // @ts-expect-error an API key next to a key pair
+  createKlingClient({ apiKey: 'key', accessKey: 'ak', secretKey: 'sk' });
+  // @ts-expect-error a token source next to an API key
+  createKlingClient({ apiKey: 'key', getToken: () => 'token' });
+
+  // Task errors are not generic: after instanceof, the task is either family's, narrowed by `family`.
+  if (error instanceof KlingTaskFailedError) {
+    const either: ImageGenerationTask | OmniImageTask = error.task;
+    // @ts-expect-error a task is not a number (it would be, were `task` any)
+    const wrong: number = error.task;
+    if (error.family === 'omni') {
+      const omni: OmniImageTask = error.task;
+      return { either, wrong, omni };
+    }
+  }
+  // Statuses are the spec's four, wherever they appear.
+  if (error instanceof KlingWaitTimeoutError) {
+    // @ts-expect-error no task status is called 'done'
+    if (error.lastStatus === 'done') return;
+    // Enough to resume: the family and the id.
+    await kling.tasks.wait(error.family, error.taskId, {
+      // @ts-expect-error no task status is called 'done'
+      onProgress: (task) => task.task_status === 'done',
+    });
+  }
+
+  // Internals stay internal.
+  // @ts-expect-error the transport is not on the client
+  await kling.transport.send('GET', '/v1/images/generations', undefined);
+
+  // A successful raw verb's data is defined: every other answer rejects.
+  const data: object = (await kling.GET('/v1/images/generations/{id}', { params: { path: { id: '1' } } }))
+    .data;
+
+  // withOptions derives a client with other defaults.
+  const impatient: KlingClient = kling.withOptions({ maxRetries: 0, timeoutMs: 5_000 });
+  // @ts-expect-error timeouts are numbers of milliseconds
+  kling.withOptions({ timeoutMs: 'x' });
+
+  // The full generated types are on their subpath.
+  const status: components['schemas']['TaskStatus'] = 'succeed';
+  const path: keyof paths = '/v1/images/omni-image';
+  return { data, impatient, status, path };
+}
+
+// The root names the types users need; the whole generated schema is on `@klingkit/client/schema`.
+// @ts-expect-error not on the root
+export type RootComponents = import('@klingkit/client').components;
+// @ts-expect-error not on the root
+export type RootPaths = import('@klingkit/client').paths;
+// @ts-expect-error not on the root: envelopes come with the raw verbs' types, or from the subpath
+export type RootEnvelope = import('@klingkit/client').CreateTaskResponse;
 
 // Only the exports map's entries are importable: internals stay internal under both resolutions.
 // @ts-expect-error dist/ files are not exports

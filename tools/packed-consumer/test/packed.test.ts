@@ -121,6 +121,8 @@ describe('the packed packages', () => {
     for (const { name } of PACKAGES) {
       const files = packed.get(name)?.files ?? [];
       expect(files, name).toContain('README.md');
+      // The manifests say MIT; the licence text travels with the code, as MIT asks.
+      expect(files, name).toContain('LICENSE');
       expect(
         files.filter((file) => /\.test\.[cm]?[jt]s$|(^|\/)test\//.test(file)),
         name,
@@ -236,7 +238,9 @@ describe('a consumer of the installed tarballs', () => {
       '@klingkit/client': 'function',
       '@klingkit/client/callbacks': 'function',
       '@klingkit/client/node': 'function',
+      '@klingkit/client/spec-facts': 'function',
       '@klingkit/mock-server': 'function',
+      '@klingkit/mock-server/testing': 'function',
       '@klingkit/spec/conformance': 'function',
     });
   });

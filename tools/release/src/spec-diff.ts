@@ -507,6 +507,22 @@ function classifySchema(
         reason: `${subject} default changed: answers carry values, not defaults`,
       };
     }
+    // A default given to a field that was required, and is optional now: no request that passed omitted it,
+    // so none changes meaning; requests may now omit it (reported as the field becoming optional).
+    const object = schemaAt(before, 3);
+    const name = schemaPath[schemaPath.length - 2];
+    const wasRequired =
+      schemaPath[schemaPath.length - 3] === 'properties' &&
+      isRecord(object) &&
+      Array.isArray(object.required) &&
+      object.required.includes(name);
+    if (action === 'add' && wasRequired) {
+      return {
+        class: 'additive',
+        rule: 'default-added-to-required',
+        reason: `${subject} now defaults to ${quote(diff.after)}: it was required, so every request that passed sends it and none changes meaning`,
+      };
+    }
     const reason =
       action === 'add'
         ? `${subject} now defaults to ${quote(diff.after)}: requests that omit it get that value`

@@ -283,6 +283,33 @@ describe('spec:diff rules, one fixture each', () => {
     ]);
   });
 
+  it('request default given to a field that was required, made optional with it: additive', () => {
+    expect(
+      changes(
+        (s) => {
+          const create = s.components.schemas.CreateThing as { required: string[] };
+          create.required = create.required.filter((name) => name !== 'prompt');
+          propertyOf(s, 'CreateThing', 'prompt').default = 'a thing';
+        },
+        ['library'],
+      ),
+    ).toEqual([
+      {
+        pointer: `${CREATE}/properties/prompt/default`,
+        class: 'additive',
+        reason:
+          "request field prompt now defaults to 'a thing': it was required, so every request that passed sends it and none changes meaning",
+        library: 'non-breaking',
+      },
+      {
+        pointer: `${CREATE}/required`,
+        class: 'additive',
+        reason: 'request field prompt became optional: requests may now omit it',
+        library: 'non-breaking',
+      },
+    ]);
+  });
+
   it('response field added: additive, once for the component every answer and the callback use', () => {
     expect(
       changes(

@@ -3,6 +3,7 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import { KlingError } from '../core/errors.js';
 import type { ImageGenerationTask, OmniImageTask } from '../generated/schema.js';
 import type { TaskFamily, TaskOf } from '../lib/tasks.js';
+import { TASK_SCHEMAS } from '../spec-facts/task-schemas.js';
 
 /**
  * Why a delivery was refused; `createCallbackHandler` answers each with its own status: `invalid` 400,
@@ -74,10 +75,6 @@ const MAX_DEPTH = 32;
 /** Keys that reach a prototype when a task is merged into another object naively; no task field has them. */
 const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-const SCHEMA_NAMES: Record<TaskFamily, string> = {
-  generations: 'ImageGenerationTask',
-  omni: 'OmniImageTask',
-};
 /** Per family: a validator that stops at the first error (the common, valid case) and one that lists them all. */
 type Validators = Record<TaskFamily, { first: ValidateFunction; all: ValidateFunction }>;
 let validators: Validators | undefined;
@@ -100,7 +97,9 @@ function getValidators(): Validators {
     const first = load(false);
     const all = load(true);
     const pair = (name: string) => ({ first: first(name), all: all(name) });
-    validators = { generations: pair(SCHEMA_NAMES.generations), omni: pair(SCHEMA_NAMES.omni) };
+    validators = Object.fromEntries(
+      Object.entries(TASK_SCHEMAS).map(([family, { task }]) => [family, pair(task)]),
+    ) as Validators;
   }
   return validators;
 }
@@ -141,7 +140,10 @@ export function parseCallback(body: unknown, options: ParseCallbackOptions = {})
   if (!first(task)) {
     const firstErrors = first.errors;
     const errors = all(cutArrays(task)) ? firstErrors : all.errors;
-    throw new KlingCallbackError(`Callback body is not a valid ${SCHEMA_NAMES[family]}`, describe(errors));
+    throw new KlingCallbackError(
+      `Callback body is not a valid ${TASK_SCHEMAS[family].task}`,
+      describe(errors),
+    );
   }
   return { family, task } as ParsedCallback;
 }

@@ -69,6 +69,34 @@ describe('JWT from an AccessKey/SecretKey pair', () => {
     expect(await provider.getToken()).not.toBe(first);
   });
 
+  it('never hands out a rejected token again: one re-signed in the same second differs from it', async () => {
+    vi.useFakeTimers({ now: new Date('2026-01-01T00:00:00.100Z') });
+    const provider = createTokenProvider({ accessKey, secretKey });
+    const rejected = await provider.getToken();
+    provider.invalidate(rejected);
+    vi.advanceTimersByTime(500); // still the same second: the same claims would make the same bytes
+    const fresh = await provider.getToken();
+    expect(fresh).not.toBe(rejected);
+    // Still a token the platform takes now: nbf in the past, exp a TTL ahead.
+    const { payload } = await jwtVerify(fresh, secret, { currentDate: new Date() });
+    const now = Math.floor(Date.now() / 1000);
+    expect(payload.nbf).toBeLessThanOrEqual(now);
+    expect(payload.exp).toBeGreaterThanOrEqual(now + 1800);
+  });
+
+  it('re-signs once when requests in flight with one token are all refused', async () => {
+    vi.useFakeTimers({ now: new Date('2026-01-01T00:00:00Z') });
+    const sign = vi.spyOn(crypto.subtle, 'sign');
+    const provider = createTokenProvider({ accessKey, secretKey });
+    const rejected = await provider.getToken();
+    provider.invalidate(rejected); // the first refused request
+    const fresh = await provider.getToken();
+    provider.invalidate(rejected); // the others, refused for the same old token
+    provider.invalidate(rejected);
+    expect(await provider.getToken()).toBe(fresh);
+    expect(sign).toHaveBeenCalledTimes(2);
+  });
+
   it('rejects incomplete or impossible settings with a message naming the field', () => {
     expect(() => createTokenProvider({ accessKey: '', secretKey })).toThrow(
       'accessKey is missing (give both, an apiKey, or getToken)',
@@ -80,6 +108,25 @@ describe('JWT from an AccessKey/SecretKey pair', () => {
     expect(() => createTokenProvider({ accessKey, secretKey, refreshAheadSeconds: 1800 })).toThrow(
       'refreshAheadSeconds must be an integer from 0 to 1799; got 1800',
     );
+  });
+});
+
+describe('credentials of more than one kind', () => {
+  const mixes: [string, object][] = [
+    ['an API key next to a key pair', { apiKey: 'key', accessKey, secretKey }],
+    ['an API key next to a token source', { apiKey: 'key', getToken: () => 't' }],
+    ['a token source next to a key pair', { getToken: () => 't', accessKey, secretKey }],
+    ['an API key next to half a key pair', { apiKey: 'key', secretKey }],
+  ];
+  it.each(mixes)('are refused, naming the three kinds: %s', (_, credentials) => {
+    expect(() => createTokenProvider(credentials as never)).toThrow(
+      'KlingClient: give accessKey with secretKey, or apiKey, or getToken: not several',
+    );
+  });
+
+  it('count a field left undefined (an unset environment variable) as absent', async () => {
+    const credentials = { apiKey: 'key', accessKey: undefined, secretKey: undefined };
+    await expect(createTokenProvider(credentials as never).getToken()).resolves.toBe('key');
   });
 });
 

@@ -14,11 +14,16 @@ export interface KeyPairCredentials {
   tokenTtlSeconds?: number;
   /** Sign a fresh token this many seconds before the cached one expires. Default 300. */
   refreshAheadSeconds?: number;
+  apiKey?: never;
+  getToken?: never;
 }
 
 /** A single opaque API key (newer account type), sent directly as the bearer token. */
 export interface ApiKeyCredentials {
   apiKey: string;
+  accessKey?: never;
+  secretKey?: never;
+  getToken?: never;
 }
 
 /**
@@ -28,8 +33,15 @@ export interface ApiKeyCredentials {
  */
 export interface TokenSourceCredentials {
   getToken(): string | Promise<string>;
+  apiKey?: never;
+  accessKey?: never;
+  secretKey?: never;
 }
 
+/**
+ * One of three kinds, never mixed: a key pair, an API key, or a token source. A mix (say an `apiKey` next to
+ * a key pair) does not compile, and is refused at run time too rather than one of them silently winning.
+ */
 export type KlingCredentials = KeyPairCredentials | ApiKeyCredentials | TokenSourceCredentials;
 
 /** Supplies the value of the `Authorization` header, signing and caching tokens as needed. */
@@ -38,8 +50,11 @@ export interface TokenProvider {
   getToken(): Promise<string>;
   /** The cached token when it is fresh, without waiting: the hot path skips an `await` with it. */
   peek(): string | undefined;
-  /** Drops the cached token, e.g. after the server answered 1003/1004, so the next call re-signs. */
-  invalidate(): void;
+  /**
+   * Drops the cached token after the server answered 1003/1004 to `token` (or whatever is cached, when no
+   * token is given), so the next call gets a fresh one. A token signed since `token` is kept.
+   */
+  invalidate(token?: string): void;
 }
 
 const DEFAULT_TTL_SECONDS = 1800;
@@ -48,17 +63,21 @@ const DEFAULT_REFRESH_AHEAD_SECONDS = 300;
 const NOT_BEFORE_SKEW_SECONDS = 5;
 
 export function createTokenProvider(credentials: KlingCredentials): TokenProvider {
-  if ('apiKey' in credentials) {
-    const apiKey = credentials.apiKey?.trim();
-    if (!apiKey) throw new TypeError('KlingClient: apiKey is empty');
-    return { getToken: async () => apiKey, peek: () => apiKey, invalidate: () => {} };
+  const { apiKey, getToken, accessKey, secretKey } = credentials;
+  // A kind is given when one of its fields is: `undefined` and `null` count as absent (an unset variable).
+  if ([apiKey, getToken, accessKey ?? secretKey].filter((field) => field != null).length > 1) {
+    throw new TypeError('KlingClient: give accessKey with secretKey, or apiKey, or getToken: not several');
   }
-  if ('getToken' in credentials) {
-    const { getToken } = credentials;
+  if (apiKey != null) {
+    const key = typeof apiKey === 'string' && apiKey.trim();
+    if (!key) throw new TypeError('KlingClient: apiKey is empty');
+    return { getToken: async () => key, peek: () => key, invalidate: () => {} };
+  }
+  if (getToken != null) {
     if (typeof getToken !== 'function') throw new TypeError('KlingClient: getToken must be a function');
     return { getToken: async () => getToken(), peek: () => undefined, invalidate: () => {} };
   }
-  return createJwtProvider(credentials);
+  return createJwtProvider(credentials as KeyPairCredentials);
 }
 
 /**
@@ -92,12 +111,12 @@ function createJwtProvider(credentials: KeyPairCredentials): TokenProvider {
   // fetched again on the next call; concurrent first calls still share one signer.
   const load = async () => {
     const { createJwtSigner } = await import('./jwt-signer.js');
-    signer ??= createJwtSigner({ accessKey, secretKey, ttl, refreshAhead, skew: NOT_BEFORE_SKEW_SECONDS });
+    signer ??= createJwtSigner(accessKey, secretKey, ttl, refreshAhead, NOT_BEFORE_SKEW_SECONDS);
     return signer;
   };
   return {
     getToken: async () => (signer ?? (await load())).getToken(),
     peek: () => signer?.peek(),
-    invalidate: () => signer?.invalidate(),
+    invalidate: (token) => signer?.invalidate(token),
   };
 }

@@ -1,7 +1,12 @@
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { jwtVerify } from 'jose';
 import { describe, expect, it, vi } from 'vitest';
-import { createBaseClient as createKlingClient, KLING_SERVERS, parseRetryAfter } from './client.js';
+import { createKlingClient } from '../kling-client.js';
+import { KLING_SERVERS } from './client.js';
 import { KlingApiError } from './errors.js';
+import { parseRetryAfter } from './retry.js';
 
 type Answer = { status?: number; body: unknown; headers?: Record<string, string> };
 
@@ -164,6 +169,97 @@ describe('createKlingClient', () => {
     const client = createKlingClient({ ...credentials, fetch });
     await expect(client.GET('/v1/images/generations', {})).rejects.toMatchObject({ code: 1000 });
     expect(fetch).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('the raw verbs', () => {
+  it('reject a 2xx without an envelope, so that a resolved call always has its data', async () => {
+    for (const body of ['', 'null', '"text"']) {
+      const fetch = async () =>
+        new Response(body, { status: 200, headers: { 'content-type': 'application/json' } });
+      const client = createKlingClient({ ...credentials, fetch, maxRetries: 0 });
+      await expect(client.GET('/v1/images/generations', {}), JSON.stringify(body)).rejects.toMatchObject({
+        name: 'KlingApiError',
+        httpStatus: 200,
+        code: undefined,
+      });
+    }
+  });
+});
+
+describe('the default fetch', () => {
+  it('is the global fetch at the time of each request, not at client creation (MSW installs its own later)', async () => {
+    // A real server the original global fetch would reach; the replacement must answer instead.
+    let reached = 0;
+    const server = createServer((_, response) => {
+      reached++;
+      response.writeHead(500).end();
+    }).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const client = createKlingClient({
+      apiKey: 'k',
+      baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      maxRetries: 0,
+    });
+    const replacement = vi.fn(async (_request: Request) => Response.json(ok(task).body));
+    vi.stubGlobal('fetch', replacement);
+    try {
+      const { data } = await client.GET('/v1/images/generations/{id}', {
+        params: { path: { id: task.task_id } },
+      });
+      expect(data.data?.task_id).toBe(task.task_id);
+      expect(replacement).toHaveBeenCalledTimes(1);
+      expect(reached).toBe(0);
+    } finally {
+      vi.unstubAllGlobals();
+      server.close();
+      await once(server, 'close');
+    }
+  });
+});
+
+describe('withOptions', () => {
+  it('derives a client with other defaults that shares the token cache and the middleware', async () => {
+    const sign = vi.spyOn(crypto.subtle, 'sign');
+    const { fetch, requests } = scriptedFetch({
+      status: 503,
+      body: { code: 5001, message: 'down', request_id: 'r' },
+    });
+    const client = createKlingClient({ ...credentials, fetch, maxRetries: 2, baseDelayMs: 1, maxDelayMs: 1 });
+    const seen: string[] = [];
+    client.use({ onRequest: ({ request }) => void seen.push(request.method) });
+    const impatient = client.withOptions({ maxRetries: 0 });
+
+    await expect(impatient.GET('/v1/images/generations', {})).rejects.toMatchObject({ code: 5001 });
+    expect(requests).toHaveLength(1);
+    // The parent keeps its own defaults.
+    await expect(client.GET('/v1/images/generations', {})).rejects.toMatchObject({ code: 5001 });
+    expect(requests).toHaveLength(4);
+    // A per-call option still wins over the derived defaults.
+    await expect(impatient.tasks.get('generations', '1', { maxRetries: 1 })).rejects.toMatchObject({
+      code: 5001,
+    });
+    expect(requests).toHaveLength(6);
+    // One token for both clients, and the middleware saw every request.
+    expect(sign).toHaveBeenCalledTimes(1);
+    expect(new Set(requests.map((request) => request.headers.get('authorization'))).size).toBe(1);
+    expect(seen).toHaveLength(6);
+    sign.mockRestore();
+  });
+
+  it('keeps the transport out of the client object: nothing to reach but the documented members', () => {
+    const client = createKlingClient({ apiKey: 'k', fetch: async () => new Response('{}') });
+    expect(Object.keys(client).sort()).toEqual([
+      'GET',
+      'POST',
+      'eject',
+      'tasks',
+      'tokens',
+      'use',
+      'withOptions',
+    ]);
+    expect(Object.keys(client.withOptions({ timeoutMs: 1 })).sort()).toEqual(Object.keys(client).sort());
+    expect('transport' in client).toBe(false);
   });
 });
 

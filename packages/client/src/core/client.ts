@@ -1,9 +1,23 @@
-import createClient, { type Client, type ClientOptions } from 'openapi-fetch';
+import createClient, {
+  type Client,
+  type ClientOptions,
+  type FetchResponse,
+  type MaybeOptionalInit,
+  type Middleware,
+} from 'openapi-fetch';
 import type { paths } from '../generated/schema.js';
 import { createTokenProvider, type KlingCredentials, type TokenProvider } from './auth.js';
 import { withDeadline } from './deadline.js';
 import { KlingApiError, KlingConnectionError } from './errors.js';
-import { abortError, backoffDelay, type RetryOptions, sleep } from './retry.js';
+import {
+  abortError,
+  decideRetry,
+  parseRetryAfter,
+  type RetryDecision,
+  type RetryOptions,
+  type RetryState,
+  sleep,
+} from './retry.js';
 
 /** The hosts the platform serves the API from. */
 export const KLING_SERVERS = {
@@ -29,23 +43,75 @@ export interface RequestOptions extends RetryOptions {
   signal?: AbortSignal;
 }
 
+/** The settings a client gives every call unless the call says otherwise; `withOptions()` changes them. */
+export type ClientDefaults = Omit<RequestOptions, 'signal'>;
+
+/** Credentials (one of three kinds, never mixed) and the client's settings. */
 export type KlingClientOptions = KlingCredentials &
-  Omit<RequestOptions, 'signal'> & {
+  ClientDefaults & {
     /** API origin; default {@link KLING_SERVERS.singapore}. Point it at a mock server in tests. */
     baseUrl?: string;
-    /** A WHATWG fetch, e.g. a mock server's in-process handler. Default: the global `fetch`. */
+    /**
+     * A WHATWG fetch, e.g. a mock server's in-process handler. Default: the global `fetch`, looked up at each
+     * request, so that one installed later (MSW's `server.listen()`, a test's spy) is used too.
+     */
     fetch?: (request: Request) => Promise<Response>;
     /** Extra headers sent with every request. */
     headers?: ClientOptions['headers'];
     logger?: KlingLogger;
+    /**
+     * For tests: the time the client waits on (poll intervals, retry backoff, `wait`'s deadline), e.g. a mock
+     * server's clock, so that a wait takes no real time. Default: real time and timers. Per-request
+     * timeouts and token lifetimes always run on real time.
+     */
+    clock?: KlingClock;
   };
+
+/** The time `tasks.wait` and retries run on; see the `clock` option. */
+export interface KlingClock {
+  /** Milliseconds since the epoch, like `Date.now()`. */
+  now(): number;
+  /** Resolves after `ms` of this clock's time; rejects with a KlingAbortError as soon as `signal` fires. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
 
 type RawClient = Client<paths>;
 type Sent = { data?: unknown; error?: unknown; response: Response };
 
+type HttpMethod = 'get' | 'put' | 'post' | 'delete' | 'options' | 'head' | 'patch' | 'trace';
+// As openapi-fetch words them: the paths that take a method, and an init argument that is optional only when
+// nothing in it is required.
+type PathsWithMethod<Paths, M extends HttpMethod> = {
+  [P in keyof Paths]: Paths[P] extends { [K in M]: unknown } ? P : never;
+}[keyof Paths];
+// biome-ignore lint/complexity/noBannedTypes: `{}` extends a Pick exactly when its key is optional.
+type RequiredKeysOfHelper<T> = { [K in keyof T]: {} extends Pick<T, K> ? never : K }[keyof T];
+type RequiredKeysOf<T> = RequiredKeysOfHelper<T> extends undefined ? never : RequiredKeysOfHelper<T>;
+type InitParam<Init> =
+  RequiredKeysOf<Init> extends never
+    ? [(Init & { [key: string]: unknown })?]
+    : [Init & { [key: string]: unknown }];
+/** openapi-fetch's result without its error branch. */
+type Answered<Operation, Init> =
+  Operation extends Record<string | number, unknown>
+    ? Extract<FetchResponse<Operation, Init, `${string}/${string}`>, { data: unknown }>
+    : never;
+
+/**
+ * A typed verb: openapi-fetch's, except that it resolves only with a success, so `data` is always the
+ * success envelope (every other answer rejects with a KlingApiError).
+ */
+export type KlingVerb<M extends 'get' | 'post'> = <
+  Path extends PathsWithMethod<paths, M>,
+  Init extends MaybeOptionalInit<paths[Path], M>,
+>(
+  url: Path,
+  ...init: InitParam<Init>
+) => Promise<Answered<paths[Path][M], Init>>;
+
 /** The init openapi-fetch takes with a path template of the spec, to fill it in. */
 export type OperationInit = {
-  params?: object;
+  params?: { path?: Record<string, unknown>; query?: object };
   body?: object;
   headers?: Record<string, string>;
   signal?: AbortSignal;
@@ -56,7 +122,7 @@ export type OperationInit = {
  * and no backoff that would outlast it is started. `tasks.wait` gives one to each poll.
  */
 export interface CallDeadline {
-  /** Milliseconds since the epoch, like `Date.now()`. */
+  /** Milliseconds since the epoch on the client's clock. */
   at: number;
   /** What the call rejects with when the deadline stops it; `cause` is the failure it stopped retrying. */
   expire(cause?: unknown): Error;
@@ -64,12 +130,14 @@ export interface CallDeadline {
 
 /** Sends one operation with auth repair, timeout and retries; shared by the raw verbs and the workflows. */
 export interface Transport {
+  readonly clock: KlingClock;
   /**
    * `method` decides what a retry may assume: a GET is resent after any retryable failure, a POST (which
    * may have made a task already) only when the server certainly rejected it (1302/1303). `recover`
-   * makes a create safe to resend after an attempt that may have landed (no answer, or 5xx): it finds what that attempt made, or resolves undefined when it made nothing, so
-   * sending again cannot bill twice. Resends (after lost answers and after 1302/1303 alike) draw on the
-   * call's one retry budget; each lookup is a query with retries of its own.
+   * makes a create safe to resend after an attempt that may have landed (no answer, or 5xx): it finds what
+   * that attempt made, or resolves undefined when it made nothing, so sending again cannot bill twice.
+   * Resends (after lost answers and after 1302/1303 alike) draw on the call's one retry budget; each lookup
+   * is a query with retries of its own. What to do after each failure is `decideRetry`'s to say.
    */
   send<R = never>(
     method: 'GET' | 'POST',
@@ -86,113 +154,165 @@ export interface Transport {
  * GETs are retried on retryable failures; POSTs only when the server certainly rejected them
  * (1302/1303), because a create that failed ambiguously may have made a task (see `tasks.create`).
  */
-export type BaseClient = Pick<RawClient, 'GET' | 'POST' | 'use' | 'eject'> & {
+export interface BaseClient {
+  GET: KlingVerb<'get'>;
+  POST: KlingVerb<'post'>;
+  /** Adds openapi-fetch middleware (`onRequest`, `onResponse`, `onError`) to every request. */
+  use(...middleware: Middleware[]): void;
+  eject(...middleware: Middleware[]): void;
   /** The credentials in use. */
   readonly tokens: TokenProvider;
-  /** @internal Shared by the task workflows. */
-  readonly transport: Transport;
-};
+}
 
-type Settings = Required<Omit<RequestOptions, 'signal'>>;
-const DEFAULT_SETTINGS: Settings = {
+/** What the clients derived from one `createKlingClient` share: connection, middleware, token cache, clock. */
+export interface ClientCore {
+  raw: RawClient;
+  tokens: TokenProvider;
+  baseUrl: string;
+  logger: KlingLogger | undefined;
+  clock: KlingClock;
+}
+
+export type Settings = Required<ClientDefaults>;
+export const DEFAULT_SETTINGS: Settings = {
   maxRetries: 2,
   baseDelayMs: 1000,
   maxDelayMs: 30_000,
   timeoutMs: 60_000,
 };
-export function createBaseClient(options: KlingClientOptions): BaseClient {
+
+/** Checks the options and makes what every client derived from them shares. */
+export function createClientCore(options: KlingClientOptions): ClientCore {
   const tokens = createTokenProvider(options);
+  const baseUrl = (options.baseUrl ?? KLING_SERVERS.singapore).replace(/\/+$/, '');
   const raw = createClient<paths>({
-    baseUrl: (options.baseUrl ?? KLING_SERVERS.singapore).replace(/\/+$/, ''),
-    // Left undefined, openapi-fetch uses the global fetch and no extra headers.
-    fetch: options.fetch,
+    baseUrl,
+    // openapi-fetch keeps the fetch it is given; looking the global one up per request lets a fetch installed
+    // after the client was made (MSW, a test's spy) answer.
+    fetch: options.fetch ?? ((request: Request) => fetch(request)),
+    // Left undefined, openapi-fetch sends no extra headers.
     headers: options.headers,
   });
-  const defaults = resolveSettings(DEFAULT_SETTINGS, options);
-  const { logger } = options;
+  return { raw, tokens, baseUrl, logger: options.logger, clock: options.clock ?? { now: Date.now, sleep } };
+}
 
-  const transport: Transport = {
+/** The send loop of a client with `defaults`. */
+export function createTransport(core: ClientCore, defaults: Settings): Transport {
+  const { raw, tokens, logger, clock } = core;
+  return {
+    clock,
     async send(method, path, init, callOptions, recover) {
       const settings = callOptions ? resolveSettings(defaults, callOptions) : defaults;
       // The raw verbs carry the caller's signal in their init, the workflows in their options.
       const signal = callOptions?.signal ?? init?.signal;
-      const deadline = callOptions?.deadline;
-      let resigned = false;
-      let ambiguous = false;
-      for (let retry = 0; ; retry++) {
+      // Without a deadline, `at` never comes (and a backoff that could never end gives up with its error).
+      const { at = Infinity, expire = (cause?: unknown) => cause } = callOptions?.deadline ?? {};
+      const state: RetryState = { method, retry: 0, recoverable: !!recover, leftMs: 0 };
+      let token: string | undefined;
+      for (;;) {
         // No attempt starts after the call's deadline, and none outlasts it.
-        const left = deadline ? deadline.at - Date.now() : Infinity;
-        if (left <= 0) throw deadline?.expire();
+        const left = at - clock.now();
+        if (left <= 0) throw expire();
         try {
           // A header per attempt, not a middleware: openapi-fetch's middleware path costs more than the
           // client, and a re-signed token must replace the rejected one. The caller's own headers stay.
-          const token = tokens.peek() ?? (await tokens.getToken());
+          token = tokens.peek() ?? (await tokens.getToken());
           const attempt: OperationInit = {
             ...init,
             headers: { ...init?.headers, Authorization: `Bearer ${token}` },
           };
-          // Only when there is one: `signal: undefined` measured 4% slower per call in undici's Request.
+          // Only when there is one: undici's Request does more work for an explicit `signal: undefined`.
           if (signal) attempt.signal = signal;
-          // Typed callers reach this through the verbs below; the workflows' paths are checked by their own maps.
+          // Typed callers reach this through the verbs; the workflows' paths are checked by their own maps.
           const sent = (raw[method] as (path: string, init: object) => Promise<Sent>)(path, attempt);
           return ensureSuccess(await withDeadline(sent, Math.min(settings.timeoutMs || left, left)));
         } catch (caught) {
           if (signal?.aborted) throw abortError(signal);
-          const api = caught instanceof KlingApiError ? caught : undefined;
           const error =
-            api ??
-            (caught instanceof KlingConnectionError
+            caught instanceof KlingApiError
               ? caught
-              : new KlingConnectionError(`No answer arrived: ${String(caught)}`, {
-                  cause: caught,
-                }));
-          const code = api?.code;
-          // 1003/1004: the token was not yet valid or had expired; a freshly signed one cures it.
-          if ((code === 1003 || code === 1004) && !resigned) {
-            resigned = true;
-            tokens.invalidate();
-            logger?.debug('kling: token rejected, signing a fresh one', { code });
-            retry--;
+              : connectionError(caught, method, core.baseUrl + fillPath(path, init), token);
+          let decision: RetryDecision;
+          state.lookedUp = false;
+          for (;;) {
+            state.leftMs = at - clock.now();
+            decision = decideRetry(error, state, settings);
+            if (decision !== 'look-up') break;
+            state.ambiguous = true;
+            const found = await (recover as NonNullable<typeof recover>)();
+            // The lost attempt had landed: its task is the answer.
+            if (found !== undefined) return found;
+            state.lookedUp = true;
+          }
+          if (decision === 'resign') {
+            state.resigned = true;
+            tokens.invalidate(token);
+            logger?.debug('kling: token rejected, signing a fresh one', {
+              code: (error as KlingApiError).code,
+            });
             continue;
           }
-          // 1302/1303 (too fast, too many at once) certainly made no task, so even a create may be resent.
-          let mayReplay = method === 'GET' || code === 1302 || code === 1303;
-          if (recover) {
-            // After an ambiguous attempt, "external_task_id already used" (1201) means that attempt landed.
-            const duplicate = ambiguous && code === 1201;
-            const unclear = !api || api.httpStatus >= 500;
-            if (duplicate || unclear) {
-              ambiguous = true;
-              const found = await recover();
-              // The lost attempt had landed: its task is the answer.
-              if (found !== undefined) return found;
-              if (duplicate) throw error;
-              mayReplay = true;
-            }
-          }
-          if (!mayReplay || !error.retryable) throw error;
-          const delay = backoffDelay(retry, settings, api?.retryAfterMs);
-          // The deadline ended this attempt, or would end before the backoff and the next attempt.
-          if (deadline && Date.now() + delay >= deadline.at) throw deadline.expire(error);
-          if (retry >= settings.maxRetries) throw error;
-          logger?.warn(`kling: retrying in ${Math.round(delay)} ms`, {
-            retry: retry + 1,
+          if (decision === 'expire') throw expire(error);
+          if (decision === 'fail') throw error;
+          state.retry++;
+          logger?.warn(`kling: retrying in ${Math.round(decision)} ms`, {
+            retry: state.retry,
             error: String(error),
           });
-          await sleep(delay, signal);
+          await clock.sleep(decision, signal);
         }
       }
     },
   };
+}
 
+/** The verbs of a client whose calls go through `transport`. */
+export function createVerbs(core: ClientCore, transport: Transport): BaseClient {
   // Wrapping the two verbs (instead of a middleware that re-reads the body) keeps one JSON parse per call.
   // openapi-fetch's verbs are generic over path literals; the wrappers only forward, so their own
-  // signatures are erased here and the public type is openapi-fetch's.
+  // signatures are erased here and the public type is KlingVerb's.
   const GET = ((path: string, init?: OperationInit) =>
-    transport.send('GET', path, init)) as unknown as RawClient['GET'];
+    transport.send('GET', path, init)) as unknown as KlingVerb<'get'>;
   const POST = ((path: string, init?: OperationInit) =>
-    transport.send('POST', path, init)) as unknown as RawClient['POST'];
-  return { GET, POST, use: raw.use, eject: raw.eject, tokens, transport };
+    transport.send('POST', path, init)) as unknown as KlingVerb<'post'>;
+  return { GET, POST, use: core.raw.use, eject: core.raw.eject, tokens: core.tokens };
+}
+
+/** The path with its parameters filled in, as openapi-fetch fills them, for messages. */
+function fillPath(path: string, init: OperationInit | undefined): string {
+  return path.replace(/{(\w+)}/g, (_, name: string) =>
+    encodeURIComponent(init?.params?.path?.[name] as string),
+  );
+}
+
+/** C0 and C1 control characters, a terminal's escape sequences among them. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: replacing control characters is the point.
+const CONTROL_CHARACTERS = /[\0-\x1f\x7f-\x9f]/g;
+
+/**
+ * A failure before any answer, saying where (method, origin and path; never the query or credentials) and why:
+ * the innermost cause, which for Node's fetch is the system error (`connect ECONNREFUSED 127.0.0.1:4999`,
+ * `getaddrinfo ENOTFOUND host`, a TLS error) under a generic `fetch failed`.
+ */
+function connectionError(caught: unknown, method: string, url: string, token: string | undefined) {
+  let inner = caught;
+  // Bounded: a cause chain may loop.
+  for (let depth = 9; depth-- && inner instanceof Error && inner.cause; ) inner = inner.cause;
+  // An AggregateError (several addresses refused) may carry its reason only in `code`.
+  const why = String(Object(inner).message || Object(inner).code || inner).trim();
+  // No secrets: the token, should fetch's error quote it, and the user:password of any URL (ours, or one the
+  // cause quotes) are cut out.
+  const strip = (text: string) =>
+    (token ? text.replaceAll(token, '[token]') : text).replace(/\/\/[^/@\s]*@/g, '//');
+  url = strip(url);
+  // Peer-chosen text (a certificate's names) may reach the message: cut short, control characters replaced.
+  const reason = strip(why).slice(0, 300).replace(CONTROL_CHARACTERS, '?');
+  return new KlingConnectionError(`${method} ${url} failed: ${reason}`, {
+    cause: caught,
+    timedOut: caught instanceof KlingConnectionError && caught.timedOut,
+    method,
+    url,
+  });
 }
 
 function ensureSuccess(result: Sent): Sent {
@@ -201,8 +321,8 @@ function ensureSuccess(result: Sent): Sent {
   // Object() turns null, strings and numbers into objects without these fields, so they read as absent.
   const envelope: { code?: unknown; message?: unknown; request_id?: unknown } = Object(body);
   const code = Number.isInteger(envelope.code) ? (envelope.code as number) : undefined;
-  // Success is a 2xx whose business code is 0 or absent.
-  if (response.ok && !code) return result;
+  // Success is a 2xx whose body is an object (the envelope the typed `data` promises) with code 0 or none.
+  if (response.ok && !code && envelope === body) return result;
   throw new KlingApiError({
     httpStatus: response.status,
     code,
@@ -218,16 +338,8 @@ function ensureSuccess(result: Sent): Sent {
   });
 }
 
-/** `Retry-After` holds either delta-seconds or an HTTP date. */
-export function parseRetryAfter(value: string | null): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value);
-  // Number() of an HTTP date is NaN, and NaN >= 0 is false. A date in the past or garbage gives 0 or NaN: none.
-  return seconds >= 0 ? seconds * 1000 : Math.max(0, Date.parse(value) - Date.now()) || undefined;
-}
-
 /** `base` with the settings `override` gives; an undefined one keeps its base value. */
-function resolveSettings(base: Settings, override: Omit<RequestOptions, 'signal'>): Settings {
+export function resolveSettings(base: Settings, override: ClientDefaults): Settings {
   const settings = { ...base };
   for (const key in base)
     settings[key as keyof Settings] = override[key as keyof Settings] ?? base[key as keyof Settings];

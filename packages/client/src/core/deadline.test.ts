@@ -27,7 +27,7 @@ describe('withDeadline', () => {
     await vi.advanceTimersByTimeAsync(limit - 150);
     expect(settled).toBeUndefined();
     await vi.advanceTimersByTimeAsync(300);
-    expect(settled).toBe(`No answer within ${limit} ms.`);
+    expect(settled).toBe(`no answer within ${limit} ms`);
   });
 
   it('swallows a late failure of abandoned work instead of leaving it unhandled', async () => {

@@ -6,6 +6,8 @@ import { KlingConnectionError } from './errors.js';
  * every SWEEP_MS; short ones (under ten sweeps) get their own timer to stay accurate.
  */
 const SWEEP_MS = 100;
+/** Ten sweeps: shorter timeouts get a timer of their own. */
+const SHORT_MS = 1000;
 
 interface Watch {
   at: number;
@@ -24,7 +26,7 @@ function sweep() {
     }
   }
   // The sweeper is what calls this, so it is set.
-  if (watched.size === 0) {
+  if (!watched.size) {
     clearInterval(sweeper);
     sweeper = undefined;
   }
@@ -44,10 +46,10 @@ export function withDeadline<T>(work: Promise<T>, timeoutMs: number): Promise<T>
       expire() {
         // Nobody awaits the abandoned work any more; its late failure must not surface as unhandled.
         work.catch(() => {});
-        reject(new KlingConnectionError(`No answer within ${timeoutMs} ms.`, { timedOut: true }));
+        reject(new KlingConnectionError(`no answer within ${timeoutMs} ms`, { timedOut: true }));
       },
     };
-    if (timeoutMs < SWEEP_MS * 10) {
+    if (timeoutMs < SHORT_MS) {
       timer = setTimeout(watch.expire, timeoutMs);
     } else {
       watched.add(watch);

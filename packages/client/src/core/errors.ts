@@ -1,3 +1,5 @@
+import { ERROR_CODE_STATUSES } from '../generated/error-codes.js';
+
 /**
  * The platform's error model. HTTP status and business `code` travel together, and a client must branch
  * on `code`: HTTP 429 carries both "slow down" (1302/1303, retryable) and "your balance is empty"
@@ -17,62 +19,34 @@ export type KlingErrorCategory =
   | 'unknown';
 
 export interface KlingErrorCodeInfo {
+  /** The status the spec declares for the code (the lowest, when it declares several). */
   httpStatus: number;
   category: KlingErrorCategory;
   retryable: boolean;
 }
 
 /**
- * The HTTP status of every business code the platform documents (platform-facts.md). Each code's category
- * follows from its status and number (see `categorize`); what it means is in the spec's error responses.
- * Kept to numbers because this module ships in the browser bundle.
+ * Every business code the spec declares on its error responses, with its HTTP status and whether a retry can
+ * help. Each code's category follows from its status and number (see `categorize`); what it means is in the
+ * spec's error responses.
  */
-const CODE_STATUS: Record<number, number> = {
-  // 1000 failed, 1001 header empty, 1002 header invalid, 1003 not yet valid, 1004 expired
-  1000: 401,
-  1001: 401,
-  1002: 401,
-  1003: 401,
-  1004: 401,
-  // 1100 account exception, 1101 arrears, 1102 resource pack used up; 1103 no permission
-  1100: 429,
-  1101: 429,
-  1102: 429,
-  1103: 403,
-  // 1200 invalid request, 1201 invalid parameter; 1202 invalid method, 1203 no such resource
-  1200: 400,
-  1201: 400,
-  1202: 404,
-  1203: 404,
-  // 1300 platform policy, 1301 content safety; 1302 too fast, 1303 concurrency; 1304 IP allow-list
-  1300: 400,
-  1301: 400,
-  1302: 429,
-  1303: 429,
-  1304: 429,
-  // 5000 internal error, 5001 maintenance, 5002 internal timeout
-  5000: 500,
-  5001: 503,
-  5002: 504,
-};
-
-/** Every business code the platform documents, with its HTTP status and whether a retry can help. */
 // Marked pure so that bundlers drop the table from apps that never read it.
 export const KLING_ERROR_CODES: Readonly<Record<number, KlingErrorCodeInfo>> =
   /* @__PURE__ */ Object.fromEntries(
-    Object.entries(CODE_STATUS).map(([code, status]) => [code, describeErrorCode(Number(code), status)]),
+    Object.keys(ERROR_CODE_STATUSES).map((code) => [code, describeErrorCode(+code, 0)]),
   );
 
 /** Classifies a code; codes the platform adds later are classified by their HTTP status. */
 export function describeErrorCode(code: number | undefined, httpStatus: number): KlingErrorCodeInfo {
   const number = code ?? 0;
-  const status = CODE_STATUS[number] || httpStatus;
+  // The declared status classifies the code: the platform also sends codes with HTTP 200.
+  const status = ERROR_CODE_STATUSES[number]?.[0] || httpStatus;
   const category = categorize(number, status);
   // Only limits and server trouble pass; 1003/1004 are cured by re-signing, which the client does by itself.
   return {
     httpStatus: status,
     category,
-    retryable: category === 'rate_limit' || category === 'server' || status === 408,
+    retryable: status === 408 || category === 'rate_limit' || category === 'server',
   };
 }
 
@@ -135,16 +109,28 @@ export class KlingApiError extends KlingError {
 }
 
 /**
- * The request never got an answer: DNS, refused connection, reset, or a per-request timeout. Whether the
- * server acted on it is unknown, so only idempotent work may be resent blindly.
+ * The request never got an answer: DNS, refused connection, reset, TLS, or a per-request timeout. Whether the
+ * server acted on it is unknown, so only idempotent work may be resent blindly. The message names the method,
+ * the URL's origin and path, and the innermost cause (`connect ECONNREFUSED 127.0.0.1:4999`,
+ * `getaddrinfo ENOTFOUND …`, a TLS error, `no answer within 60000 ms`); `cause` is what fetch threw (or the
+ * timeout's own error).
  */
 export class KlingConnectionError extends KlingError {
   override readonly name = 'KlingConnectionError';
   readonly retryable = true;
+  /** The per-request timeout (`timeoutMs`) ended the attempt. */
   declare readonly timedOut: boolean;
-  constructor(message: string, options: { cause?: unknown; timedOut?: boolean } = {}) {
+  /** The request's method (`GET`, `POST`); set on every error a client call rejects with. */
+  declare readonly method: string | undefined;
+  /** The request's origin and path, parameters filled in: no query, no user:password. Set like `method`. */
+  declare readonly url: string | undefined;
+  constructor(
+    message: string,
+    options: { cause?: unknown; timedOut?: boolean; method?: string; url?: string } = {},
+  ) {
     super(message, options);
-    this.timedOut = !!options.timedOut;
+    // `cause` again, as Error set it (an own, non-enumerable property keeps its kind on assignment).
+    Object.assign(this, { timedOut: false, method: undefined, url: undefined, ...options });
   }
 }
 

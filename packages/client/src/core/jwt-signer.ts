@@ -5,36 +5,35 @@ import type { TokenProvider } from './auth.js';
  * already checked the settings.
  */
 
-export interface JwtSettings {
-  accessKey: string;
-  secretKey: string;
-  ttl: number;
-  refreshAhead: number;
-  /** Seconds `nbf` is back-dated by. */
-  skew: number;
-}
-
-export function createJwtSigner({
-  accessKey,
-  secretKey,
-  ttl,
-  refreshAhead,
-  skew,
-}: JwtSettings): TokenProvider {
+/** `skew`: seconds `nbf` is back-dated by. Positional arguments: their names would cost the browser entry bytes. */
+export function createJwtSigner(
+  accessKey: string,
+  secretKey: string,
+  ttl: number,
+  refreshAhead: number,
+  skew: number,
+): TokenProvider {
   let key: Promise<CryptoKey> | undefined;
   // The pending promise is cached too, so concurrent requests share one signature.
-  let cached: { token: Promise<string>; refreshAt: number; value?: string } | undefined;
+  let cached: { token: Promise<string>; issuedAt: number; refreshAt: number; value?: string } | undefined;
+  // The earliest second the next token may be issued at: after a rejected token's, whose claims (and so
+  // whose bytes: same claims, same key) a token signed in the same second would repeat.
+  let earliest = 0;
 
   return {
     getToken() {
       const now = Date.now();
       if (cached && now < cached.refreshAt) return cached.token;
       key ??= importHmacKey(secretKey);
-      const issuedAt = Math.floor(now / 1000);
+      const issuedAt = Math.max(Math.floor(now / 1000), earliest);
       const token = key.then((k) =>
         signJwt(k, { iss: accessKey, exp: issuedAt + ttl, nbf: issuedAt - skew }),
       );
-      const entry: NonNullable<typeof cached> = { token, refreshAt: (issuedAt + ttl - refreshAhead) * 1000 };
+      const entry: NonNullable<typeof cached> = {
+        token,
+        issuedAt,
+        refreshAt: (issuedAt + ttl - refreshAhead) * 1000,
+      };
       cached = entry;
       token.then((value) => {
         entry.value = value;
@@ -48,7 +47,10 @@ export function createJwtSigner({
     peek() {
       return cached && Date.now() < cached.refreshAt ? cached.value : undefined;
     },
-    invalidate() {
+    invalidate(rejected) {
+      // Requests in flight with the old token are refused one by one: the first re-signs, the rest keep its token.
+      if (!cached || (rejected !== undefined && rejected !== cached.value)) return;
+      earliest = cached.issuedAt + 1;
       cached = undefined;
     },
   };

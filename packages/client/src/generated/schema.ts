@@ -158,11 +158,12 @@ export interface components {
             external_task_id?: components["schemas"]["ExternalTaskId"] | "";
         };
         /**
-         * @description Whether to also generate a watermarked variant of each result (`watermark_url`). Custom watermarks are
-         *     not supported. Echoed on the task.
+         * @description The watermark setting of a task, as queries, lists and callbacks echo it: `enabled` says whether the task
+         *     also generates a watermarked variant of each result (`watermark_url`). A create request sets it with
+         *     `WatermarkInfoRequest`.
          */
         WatermarkInfo: {
-            /** @description `true`: generate watermarked results as well; `false`: do not. */
+            /** @description `true`: the task generates watermarked results as well; `false`: it does not. */
             enabled: boolean;
         };
         /** @description Fields every image task carries, in queries, lists and callbacks. */
@@ -254,6 +255,20 @@ export interface components {
             element_id: number;
         };
         /**
+         * @description Whether to also generate a watermarked variant of each result (`watermark_url`). Custom watermarks are
+         *     not supported. Optional, and so is `enabled`: the platform documents the object as optional and does not
+         *     say that `enabled` is required. klingkit reads an omitted `enabled` as `false`, its `default`: a request
+         *     with `watermark_info: {}`, like one without `watermark_info`, generates no watermarked results, as
+         *     `{"enabled": false}` does, and its task echoes `watermark_info: {"enabled": false}` (`WatermarkInfo`).
+         */
+        WatermarkInfoRequest: {
+            /**
+             * @description `true`: generate watermarked results as well; `false` (the default): do not.
+             * @default false
+             */
+            enabled?: boolean;
+        };
+        /**
          * Format: uri
          * @description URL the platform POSTs the task object to on every status change of the task (see the operation's
          *     callbacks). Must be an absolute `http` or `https` URL.
@@ -318,7 +333,7 @@ export interface components {
              * @enum {string}
              */
             aspect_ratio?: "16:9" | "9:16" | "1:1" | "4:3" | "3:4" | "3:2" | "2:3" | "21:9";
-            watermark_info?: components["schemas"]["WatermarkInfo"];
+            watermark_info?: components["schemas"]["WatermarkInfoRequest"];
             callback_url?: components["schemas"]["CallbackUrl"];
             external_task_id?: components["schemas"]["ExternalTaskId"];
         } & (unknown & unknown & unknown & unknown & unknown & unknown);
@@ -420,7 +435,7 @@ export interface components {
              * @enum {string}
              */
             aspect_ratio?: "16:9" | "9:16" | "1:1" | "4:3" | "3:4" | "3:2" | "2:3" | "21:9" | "auto";
-            watermark_info?: components["schemas"]["WatermarkInfo"];
+            watermark_info?: components["schemas"]["WatermarkInfoRequest"];
             callback_url?: components["schemas"]["CallbackUrl"];
             external_task_id?: components["schemas"]["ExternalTaskId"];
         } & (unknown & unknown);
@@ -581,6 +596,7 @@ export type ImageGenerationTaskListResponse = components['schemas']['ImageGenera
 export type ErrorResponse = components['schemas']['ErrorResponse'];
 export type ImageInput = components['schemas']['ImageInput'];
 export type ElementReference = components['schemas']['ElementReference'];
+export type WatermarkInfoRequest = components['schemas']['WatermarkInfoRequest'];
 export type CallbackUrl = components['schemas']['CallbackUrl'];
 export type ImageGenerationCreateRequest = components['schemas']['ImageGenerationCreateRequest'];
 export type CreatedTask = components['schemas']['CreatedTask'];

@@ -44,7 +44,7 @@ export function listTasks<F extends TaskFamily>(
   async function* pages() {
     for (let pageNum = startPage; pageNum <= MAX_PAGE_NUM; pageNum++) {
       const tasks = await page(pageNum);
-      if (tasks.length > 0) yield tasks;
+      if (tasks.length) yield tasks;
       if (tasks.length < pageSize) return;
     }
   }

@@ -1,12 +1,15 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { KlingClientOptions } from '../core/client.js';
 import { KlingApiError, KlingConnectionError } from '../core/errors.js';
 import { createKlingClient } from '../kling-client.js';
 import { KlingTaskFailedError, KlingWaitTimeoutError } from './task-errors.js';
 
 /** A tiny in-memory task API behind an injected fetch, with switchable faults, to unit-test the workflows. */
-function fakeApi(clientOptions: { maxRetries?: number } = {}) {
+function fakeApi(
+  clientOptions: Pick<KlingClientOptions, 'maxRetries' | 'baseDelayMs' | 'maxDelayMs' | 'clock'> = {},
+) {
   const tasks = new Map<string, Record<string, unknown>>();
   const requests: { method: string; url: URL; body?: Record<string, unknown> }[] = [];
   /** One entry per request, in order; `pass` answers normally. */
@@ -166,6 +169,24 @@ describe('tasks.create', () => {
   });
 });
 
+describe('a create resumed in another process', () => {
+  it('finds the task by its own external_task_id after a crash, then waits for it: no second task', async () => {
+    const { client, tasks, faults, fetch } = fakeApi();
+    // The first process's create lands but its answer is lost, and so is the look-up: the call fails, as if
+    // the process had died there.
+    faults.push('drop-after-create', 'drop');
+    await expect(
+      client.tasks.create('generations', { prompt: 'fox', external_task_id: 'order-7' }, { maxRetries: 0 }),
+    ).rejects.toBeInstanceOf(KlingConnectionError);
+    // A new process (a new client) knows only the id it chose and stored before the call.
+    const restarted = createKlingClient({ apiKey: 'k', fetch });
+    const found = await restarted.tasks.get('generations', { externalTaskId: 'order-7' });
+    const ended = await restarted.tasks.wait('generations', found.task_id, fast);
+    expect(ended).toMatchObject({ task_status: 'succeed', task_info: { external_task_id: 'order-7' } });
+    expect(tasks.size).toBe(1);
+  });
+});
+
 describe('tasks.get', () => {
   it('selects by task id or by external id, tolerating data as an array', async () => {
     const { client } = fakeApi();
@@ -204,6 +225,31 @@ describe('tasks.wait and tasks.generate', () => {
     expect(error).toMatchObject({ reason: 'content policy', taskId: 't1' });
   });
 
+  it('names the family on its task errors, so that a handler can narrow the task and resume a wait', async () => {
+    const { client: failing } = fakeApi();
+    const failed = await failing.tasks
+      .generate('omni', { prompt: '[fail] boat' }, fast)
+      .catch((e: unknown) => e);
+    if (!(failed instanceof KlingTaskFailedError)) throw new Error('expected a KlingTaskFailedError');
+    expect(failed.family).toBe('omni');
+    expect(failed.task).toMatchObject({
+      task_id: 't1',
+      task_status: 'failed',
+      task_status_msg: 'content policy',
+    });
+
+    const { client } = fakeApi();
+    const { task_id } = await client.tasks.create('generations', { prompt: 'fox' });
+    const timedOut = await client.tasks
+      .wait('generations', task_id, { timeoutMs: 5, pollIntervalMs: 50 })
+      .catch((e: unknown) => e);
+    expect(timedOut).toBeInstanceOf(KlingWaitTimeoutError);
+    expect(timedOut).toMatchObject({ family: 'generations', taskId: task_id, lastStatus: 'processing' });
+    // What the error names is enough to resume.
+    const { family, taskId } = timedOut as KlingWaitTimeoutError;
+    await expect(client.tasks.wait(family, taskId, fast)).resolves.toMatchObject({ task_status: 'succeed' });
+  });
+
   it('never polls forever: a timeout and an abort both end the wait with typed errors', async () => {
     const { client } = fakeApi();
     const { task_id } = await client.tasks.create('generations', { prompt: 'fox' });
@@ -230,6 +276,75 @@ describe('tasks.wait and tasks.generate', () => {
     });
     faults.push('drop', 'drop', 'drop');
     await expect(client.tasks.get('generations', task_id)).rejects.toBeInstanceOf(KlingConnectionError);
+  });
+});
+
+/** Time that moves only when the client sleeps on it, at once (what a mock server's clock gives a test). */
+function virtualClock() {
+  const start = Date.parse('2026-01-01T00:00:00Z');
+  let now = start;
+  const sleeps: number[] = [];
+  const clock = {
+    now: () => now,
+    sleep: async (ms: number) => {
+      sleeps.push(ms);
+      now += ms;
+    },
+  };
+  return { clock, sleeps, elapsed: () => now - start };
+}
+
+describe('a clock of the caller (the `clock` option, for tests)', { timeout: 5000 }, () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('polls and backs off on its time with the default intervals, awaiting no real timer', async () => {
+    // Real timers never fire in this test: a wait or a backoff that slept for real would never end.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'setInterval'] });
+    const time = virtualClock();
+    const { client, faults, requests } = fakeApi({
+      clock: time.clock,
+      baseDelayMs: 1000,
+      maxDelayMs: 30_000,
+    });
+    faults.push('1303'); // the create is refused once: its backoff runs on the clock too
+    const { images } = await client.tasks.generate('generations', { prompt: 'fox' });
+    expect(images).toHaveLength(1);
+    expect(requests.map((request) => request.method)).toEqual(['POST', 'POST', 'GET', 'GET', 'GET']);
+    const [backoff, firstPoll, secondPoll] = time.sleeps;
+    expect(time.sleeps).toHaveLength(3);
+    expect(backoff).toBeGreaterThanOrEqual(500); // baseDelayMs, half of it fixed
+    expect(backoff).toBeLessThanOrEqual(1000);
+    expect(firstPoll).toBeGreaterThanOrEqual(1600); // 2 s, +-20 %
+    expect(firstPoll).toBeLessThanOrEqual(2400);
+    expect(secondPoll).toBeGreaterThanOrEqual(2400); // grown by half
+    expect(secondPoll).toBeLessThanOrEqual(3600);
+  });
+
+  it("times a wait out after timeoutMs of the clock's time, the last sleep cut to the deadline", async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'setInterval'] });
+    const time = virtualClock();
+    const fetch = vi.fn(async () =>
+      Response.json({
+        code: 0,
+        message: 'SUCCEED',
+        request_id: 'r',
+        data: { task_id: 't1', task_status: 'processing' },
+      }),
+    );
+    const client = createKlingClient({ apiKey: 'k', fetch, clock: time.clock });
+    const error = await client.tasks
+      .wait('generations', 't1', { timeoutMs: 60_000 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KlingWaitTimeoutError);
+    expect(error).toMatchObject({ taskId: 't1', lastStatus: 'processing' });
+    expect(time.elapsed()).toBe(60_000);
+    // A poll after every sleep but the last, which ended at the deadline: nothing was sent after it.
+    expect(fetch).toHaveBeenCalledTimes(time.sleeps.length);
+    // 2 s growing by half up to 15 s, with jitter: about eight polls fit in a minute.
+    expect(time.sleeps.length).toBeGreaterThanOrEqual(6);
+    expect(time.sleeps.length).toBeLessThanOrEqual(11);
   });
 });
 

@@ -1,13 +1,14 @@
 import type { CallDeadline, RequestOptions, Transport } from '../core/client.js';
 import { KlingApiError } from '../core/errors.js';
-import { sleep } from '../core/retry.js';
 import type {
   CreatedTask,
   ImageGenerationCreateRequest,
   ImageGenerationTask,
   OmniImageCreateRequest,
   OmniImageTask,
+  paths,
   TaskResultImage,
+  TaskStatus,
 } from '../generated/schema.js';
 import { KlingTaskFailedError, KlingWaitTimeoutError } from './task-errors.js';
 
@@ -16,11 +17,23 @@ export interface TaskFamilies {
   generations: { request: ImageGenerationCreateRequest; task: ImageGenerationTask };
   omni: { request: OmniImageCreateRequest; task: OmniImageTask };
 }
+/** The task families: the one name for them across klingkit (the mock and the CLI import it). */
 export type TaskFamily = keyof TaskFamilies;
 export type TaskOf<F extends TaskFamily> = TaskFamilies[F]['task'];
 export type CreateRequestOf<F extends TaskFamily> = TaskFamilies[F]['request'];
 
-export const FAMILY_PATHS = { generations: '/v1/images/generations', omni: '/v1/images/omni-image' } as const;
+/** Each family's collection path; a path the spec does not have fails to compile. */
+export const FAMILY_PATHS = {
+  generations: '/v1/images/generations',
+  omni: '/v1/images/omni-image',
+} as const satisfies Record<TaskFamily, keyof paths>;
+
+/** What a poll reports to `onProgress`: the fields every task of either family has. */
+export interface TaskProgress {
+  task_id: string;
+  task_status: TaskStatus;
+  updated_at?: number;
+}
 
 /** Select a task by the platform's id or by the `external_task_id` given at create. */
 export type TaskSelector = { taskId: string } | { externalTaskId: string };
@@ -39,8 +52,8 @@ export interface WaitOptions extends Omit<RequestOptions, 'timeoutMs'> {
   pollIntervalMs?: number;
   /** Default 15 000 ms. */
   maxPollIntervalMs?: number;
-  /** Called with each task state that differs from the last one seen. */
-  onProgress?: (task: { task_id: string; task_status: string; updated_at?: number }) => void;
+  /** Called with each task state (status or `updated_at`) that differs from the last one seen. */
+  onProgress?: (task: TaskProgress) => void;
 }
 
 export interface GenerateResult<F extends TaskFamily> {
@@ -53,7 +66,9 @@ export interface TaskWorkflows {
   /**
    * Creates a task, idempotently: an `external_task_id` is assigned when the request has none, and after an
    * ambiguous failure (no answer, or 5xx) the task is looked up by that id before anything is sent again,
-   * so one call never makes two tasks.
+   * so one call never makes two tasks. Give your own `external_task_id` (an order id, say, kept before the
+   * call) and a create is idempotent across processes too: after a crash, `get(family, { externalTaskId })`
+   * finds the task if the lost create made one (a 1203 KlingApiError if not: create again), then `wait`.
    */
   create<F extends TaskFamily>(
     family: F,
@@ -81,7 +96,12 @@ export interface TaskWorkflows {
 }
 
 export function createTaskWorkflows(transport: Transport): TaskWorkflows {
-  const lookUp = async (family: TaskFamily, selector: TaskSelector | string, options?: RequestOptions) => {
+  const { clock } = transport;
+  const lookUp = async (
+    family: TaskFamily,
+    selector: TaskSelector | string,
+    options?: RequestOptions,
+  ): Promise<TaskOf<TaskFamily>> => {
     const target = typeof selector === 'string' ? { taskId: selector } : selector;
     const byId = 'taskId' in target;
     const result = await transport.send(
@@ -94,12 +114,13 @@ export function createTaskWorkflows(transport: Transport): TaskWorkflows {
       },
       options,
     );
-    const data = (result.data as { data?: unknown }).data;
-    const task = Array.isArray(data) ? data[0] : data;
+    // `data` as an object or a one-element array: the task either way.
+    const task = [(result.data as { data?: unknown }).data].flat()[0];
     if (!task) {
       throw new KlingApiError({ httpStatus: 404, code: 1203, message: 'task not found' });
     }
-    return task as { task_id: string; task_status: string };
+    // The task as the platform sent it; the family's task type is what that endpoint returns.
+    return task as TaskOf<TaskFamily>;
   };
 
   const workflows: TaskWorkflows = {
@@ -117,25 +138,24 @@ export function createTaskWorkflows(transport: Transport): TaskWorkflows {
       return 'response' in result ? (result.data as { data: CreatedTask }).data : (result as CreatedTask);
     },
 
-    // The task as the platform sent it; the family's task type is what that endpoint returns.
     get: lookUp as TaskWorkflows['get'],
 
     async wait(family, selector, options = {}) {
       // The rest, without the wait's own `timeoutMs`, leaves each poll the client's per-request timeout (and the
       // deadline below cuts it short).
-      const {
-        timeoutMs = 10 * 60_000,
-        pollIntervalMs = 2000,
+      let {
+        timeoutMs = 600_000,
+        pollIntervalMs: interval = 2000,
         maxPollIntervalMs = 15_000,
         ...poll
       }: WaitOptions & { deadline?: CallDeadline } = options;
-      let interval = pollIntervalMs;
-      let last: { task_id: string; task_status: string; updated_at?: number } | undefined;
+      let last: TaskProgress | undefined;
       // Every poll, its retries and their backoff included, ends by the wait's deadline.
       const deadline: CallDeadline = {
-        at: Date.now() + timeoutMs,
+        at: clock.now() + timeoutMs,
         expire: (cause) =>
           new KlingWaitTimeoutError(
+            family,
             // Before any answer: the id the caller gave, a string or the one field of a selector.
             last?.task_id ?? Object(selector).taskId ?? Object(selector).externalTaskId ?? selector,
             timeoutMs,
@@ -145,15 +165,15 @@ export function createTaskWorkflows(transport: Transport): TaskWorkflows {
       };
       poll.deadline = deadline;
       for (;;) {
-        const task = (await lookUp(family, selector, poll)) as typeof last & object;
+        const task = await lookUp(family, selector, poll);
         if (last?.task_status !== task.task_status || last?.updated_at !== task.updated_at)
           options.onProgress?.(task);
         last = task;
         if (task.task_status === 'succeed' || task.task_status === 'failed')
           return task as TaskOf<typeof family>;
         // Past the deadline, the next poll rejects before sending anything.
-        await sleep(
-          Math.min(deadline.at - Date.now(), interval * (0.8 + Math.random() * 0.4)),
+        await clock.sleep(
+          Math.min(deadline.at - clock.now(), interval * (0.8 + Math.random() * 0.4)),
           options.signal,
         );
         interval = Math.min(maxPollIntervalMs, interval * 1.5);
@@ -163,8 +183,7 @@ export function createTaskWorkflows(transport: Transport): TaskWorkflows {
     async generate(family, request, options = {}) {
       const created = await workflows.create(family, request, { ...options, timeoutMs: undefined });
       const task = await workflows.wait(family, created.task_id, options);
-      if (task.task_status === 'failed')
-        throw new KlingTaskFailedError(task as typeof task & { task_id: string });
+      if (task.task_status === 'failed') throw new KlingTaskFailedError(family, task);
       const result = task.task_result as
         | { images?: TaskResultImage[]; series_images?: TaskResultImage[] }
         | undefined;

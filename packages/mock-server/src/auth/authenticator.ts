@@ -1,6 +1,5 @@
-import { decodeJwt, decodeProtectedHeader, errors, jwtVerify } from 'jose';
-import type { Clock } from '../lifecycle/clock.js';
 import { API_KEY_ACCOUNT_PREFIX } from './account-label.js';
+import { createHs256Verifier } from './hs256.js';
 
 export interface KeyPairAccount {
   accessKey: string;
@@ -21,30 +20,58 @@ export type AuthResult =
 const LEEWAY_SECONDS = 5;
 const CACHE_LIMIT = 4096;
 
+const EXPIRED: AuthResult = { ok: false, code: 1004, message: 'Token has expired: sign a new one' };
+const EXPIRED_BY_CONTROL: AuthResult = {
+  ok: false,
+  code: 1004,
+  message: 'Token has expired (the mock controls expired every token issued before): sign a new one',
+};
+const NOT_YET_VALID: AuthResult = {
+  ok: false,
+  code: 1003,
+  message: 'Token is not yet valid: nbf is in the future',
+};
+
+interface VerifiedToken {
+  account: AccountId;
+  nbf: number;
+  exp: number;
+  /** How many times the tokens had been expired by the controls when the mock first saw this one. */
+  generation: number;
+}
+
 /**
  * Verifies `Authorization: Bearer <token>` the way the platform does: an HS256 JWT whose `iss` is a known
  * AccessKey, signed with its SecretKey and inside its `nbf`/`exp` window, or a configured API key. Every
  * other algorithm (`none`, RS256...) is refused. Verified tokens are cached, so a client that reuses its
  * token (as it should) pays for one HMAC, not one per request; the time window is checked on every use.
+ *
+ * The window is checked against real time, never the mock clock: a client signs with the time it has, and
+ * a test that moves the mock clock a month ahead (to reach result retention) must not lock it out.
+ * Expiry is tested with `expireIssued()` instead.
  */
 export function createAuthenticator(options: {
   accounts: KeyPairAccount[];
   apiKeys: string[];
-  clock: Clock;
+  /** Real time; for tests of the authenticator itself. */
+  now?: () => number;
 }) {
-  const secrets = new Map(
-    options.accounts.map((account) => [account.accessKey, new TextEncoder().encode(account.secretKey)]),
+  const now = options.now ?? Date.now;
+  const verifyHs256 = createHs256Verifier(
+    new Map(options.accounts.map((account) => [account.accessKey, account.secretKey])),
   );
   const apiKeys = new Set(options.apiKeys);
-  const verified = new Map<string, { account: AccountId; nbf: number; exp: number }>();
+  const verified = new Map<string, VerifiedToken>();
+  let generation = 0;
+  /** The second of the last `expireIssued()`: a token that says it was issued before it is expired. */
+  let expiredBeforeSecond = Number.NEGATIVE_INFINITY;
 
-  const checkWindow = (entry: { nbf: number; exp: number }): AuthResult | undefined => {
-    const now = options.clock.now() / 1000;
-    if (now + LEEWAY_SECONDS < entry.nbf)
-      return { ok: false, code: 1003, message: 'Token is not yet valid: nbf is in the future' };
-    if (now - LEEWAY_SECONDS >= entry.exp)
-      return { ok: false, code: 1004, message: 'Token has expired: sign a new one' };
-    return undefined;
+  const checkWindow = (entry: VerifiedToken): AuthResult => {
+    if (entry.generation < generation) return EXPIRED_BY_CONTROL;
+    const seconds = now() / 1000;
+    if (seconds + LEEWAY_SECONDS < entry.nbf) return NOT_YET_VALID;
+    if (seconds - LEEWAY_SECONDS >= entry.exp) return EXPIRED;
+    return { ok: true, account: entry.account };
   };
 
   return {
@@ -61,65 +88,52 @@ export function createAuthenticator(options: {
       const token = match[1] as string;
 
       const cached = verified.get(token);
-      if (cached) return checkWindow(cached) ?? { ok: true, account: cached.account };
+      if (cached) return checkWindow(cached);
       // Configured API keys first (a Set lookup, not a comparison that stops at the first differing
       // character): a key that happens to hold two dots is still a key, not a malformed JWT.
       if (apiKeys.has(token)) return { ok: true, account: `${API_KEY_ACCOUNT_PREFIX}${token}` };
       if (token.split('.').length !== 3)
         return { ok: false, code: 1000, message: 'Authentication failed: unknown API key' };
-      return verifyJwt(token);
+      return verify(token);
+    },
+
+    /**
+     * Every token issued before now answers 1004 from now on, so a client must sign a new one: each token the
+     * mock has seen (the last 4,096), and each unseen one whose `iat` lies before this second. A token first
+     * sent after this call and carrying no `iat` cannot be told from one signed after it, and passes. API
+     * keys are not tokens and keep working.
+     */
+    expireIssued() {
+      generation++;
+      expiredBeforeSecond = Math.floor(now() / 1000);
     },
   };
 
-  async function verifyJwt(token: string): Promise<AuthResult> {
-    let alg: unknown;
-    let issuer: unknown;
-    try {
-      alg = decodeProtectedHeader(token).alg;
-      issuer = decodeJwt(token).iss;
-    } catch {
-      return {
-        ok: false,
-        code: 1002,
-        message: 'Authorization header is invalid: the token is not a readable JWT',
-      };
+  async function verify(token: string): Promise<AuthResult> {
+    // The generation when the request arrived: a control that comes while the signature is checked still
+    // expires this token.
+    const seenIn = generation;
+    const checked = await verifyHs256(token);
+    if (!checked.ok) return checked;
+    const { account, claims } = checked;
+    if (claims.exp === undefined)
+      return { ok: false, code: 1000, message: 'Authentication failed: claim exp is missing' };
+    for (const claim of ['exp', 'nbf', 'iat'] as const) {
+      const value = claims[claim];
+      if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value)))
+        return { ok: false, code: 1000, message: `Authentication failed: claim ${claim} must be a number` };
     }
-    if (alg !== 'HS256') {
-      return {
-        ok: false,
-        code: 1000,
-        message: `Authentication failed: JWT algorithm ${String(alg)} is not accepted; sign with HS256`,
-      };
-    }
-    const secret = typeof issuer === 'string' ? secrets.get(issuer) : undefined;
-    if (!secret)
-      return { ok: false, code: 1000, message: 'Authentication failed: iss is not a known AccessKey' };
-    try {
-      const { payload } = await jwtVerify(token, secret, {
-        algorithms: ['HS256'],
-        requiredClaims: ['iss', 'exp'],
-        clockTolerance: LEEWAY_SECONDS,
-        currentDate: new Date(options.clock.now()),
-      });
-      const entry = { account: issuer as string, nbf: payload.nbf ?? 0, exp: payload.exp as number };
-      if (verified.size >= CACHE_LIMIT) verified.delete(verified.keys().next().value as string);
-      verified.set(token, entry);
-      return { ok: true, account: entry.account };
-    } catch (error) {
-      if (error instanceof errors.JWTExpired)
-        return { ok: false, code: 1004, message: 'Token has expired: sign a new one' };
-      if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'nbf') {
-        return { ok: false, code: 1003, message: 'Token is not yet valid: nbf is in the future' };
-      }
-      if (error instanceof errors.JWTClaimValidationFailed) {
-        return {
-          ok: false,
-          code: 1000,
-          message: `Authentication failed: claim ${error.claim} is ${error.reason}`,
-        };
-      }
-      return { ok: false, code: 1000, message: 'Authentication failed: the token signature does not match' };
-    }
+    const issuedBefore = typeof claims.iat === 'number' && claims.iat < expiredBeforeSecond;
+    const entry: VerifiedToken = {
+      account,
+      nbf: (claims.nbf as number | undefined) ?? 0,
+      exp: claims.exp as number,
+      generation: issuedBefore ? generation - 1 : seenIn,
+    };
+    // Remembered whatever its window says (checked on every use): a token the controls expired stays expired.
+    if (verified.size >= CACHE_LIMIT) verified.delete(verified.keys().next().value as string);
+    verified.set(token, entry);
+    return checkWindow(entry);
   }
 }
 

@@ -1,6 +1,12 @@
 import type { AccountLabels } from '../auth/account-label.js';
-import type { AccountId } from '../auth/authenticator.js';
+import type { AccountId, Authenticator } from '../auth/authenticator.js';
 import type { CallbackDelivery, CallbackDispatcher } from '../callbacks/callback-dispatcher.js';
+import {
+  type AnswerDrift,
+  type AnswerDriftChange,
+  checkedDrift,
+  type DriftSetting,
+} from '../faults/answer-drift.js';
 import type { FaultChanges, FaultInjector, FaultOptions } from '../faults/fault-injector.js';
 import type { InjectErrorOptions, InjectedErrors } from '../faults/injected-errors.js';
 import type { ImageCache } from '../images/image-cache.js';
@@ -48,6 +54,8 @@ export interface MockConfig {
   timings: Timings;
   limits: LimitOptions;
   faults: FaultOptions;
+  /** Answers that break the spec on purpose (for testing a drift recorder); shown only while set. */
+  drift?: AnswerDrift;
 }
 
 /**
@@ -59,6 +67,8 @@ export interface MockConfigChanges {
   limits?: LimitChanges;
   faults?: FaultChanges;
   profile?: TimingProfile | null;
+  /** Replaces the drift (see `AnswerDrift`); `null` answers by the spec again. */
+  drift?: AnswerDriftChange;
 }
 
 const DEFAULT_PROFILE: TimingProfile = 'fast';
@@ -71,8 +81,17 @@ export interface MockServerControls {
   tasks(account?: AccountId): InspectedTask[];
   /** Every callback delivery attempt so far. */
   callbacks(): readonly CallbackDelivery[];
-  /** Moves the mock clock forward: tasks progress, tokens expire, results reach their retention. */
+  /**
+   * Moves the mock clock forward: tasks progress, results reach their retention, rate windows pass. Tokens
+   * are checked against real time, so auth keeps working; `expireTokens` tests expiry.
+   */
   advanceClock(ms: number): void;
+  /**
+   * Every token issued before now answers 401 / 1004 from now on, so the client must sign a new one: each
+   * token the mock has seen (its last 4,096), and any other whose `iat` lies before this second. API keys
+   * are not affected.
+   */
+  expireTokens(): void;
   now(): number;
   config(): MockConfig;
   /** Sizes of the task store, image cache and callback log against their bounds. */
@@ -130,8 +149,10 @@ export interface ControlledParts {
   outcomes: Outcomes;
   images: ImageCache;
   taskJson: TaskJsonCache;
+  tokens: Pick<Authenticator, 'expireIssued'>;
   bounds: { maxTasks: number; imageCacheSize: number };
   seeder: Seeder;
+  drift: DriftSetting;
 }
 
 /** The programmatic controls; `http/control-routes.ts` serves the same ones under `/__mock/`. */
@@ -173,6 +194,7 @@ export function createMockControls(parts: ControlledParts): MockServerControls {
       parts.lifecycle.tick();
     },
     now: () => clock.now(),
+    expireTokens: () => parts.tokens.expireIssued(),
     stats: () => ({
       tasks: { stored: store.size, limit: parts.bounds.maxTasks },
       imageCache: { entries: images.size, limit: parts.bounds.imageCacheSize },
@@ -199,11 +221,12 @@ export function createMockControls(parts: ControlledParts): MockServerControls {
           }),
         },
         faults: { ...faults.settings },
+        ...(parts.drift.current && { drift: structuredClone(parts.drift.current) }),
       };
     },
     configure(changes) {
       // Everything is checked before anything changes: a refused change leaves the config as it was.
-      const fields = checkFields('config', changes, ['timings', 'limits', 'faults', 'profile']);
+      const fields = checkFields('config', changes, ['timings', 'limits', 'faults', 'profile', 'drift']);
       // `profile: null` goes back to the default profile, as `null` restores every other default.
       const profile =
         fields.profile === undefined ? undefined : checkedProfile(fields.profile ?? DEFAULT_PROFILE);
@@ -215,10 +238,13 @@ export function createMockControls(parts: ControlledParts): MockServerControls {
       );
       const nextLimits = changes.limits === undefined ? undefined : limits.plan(changes.limits);
       const nextFaults = changes.faults === undefined ? undefined : faults.plan(changes.faults);
+      const nextDrift =
+        fields.drift === undefined || fields.drift === null ? undefined : checkedDrift(fields.drift);
       parts.timings.current = nextTimings;
       parts.timings.profile = inForce;
       if (nextLimits) limits.apply(nextLimits);
       if (nextFaults) faults.apply(nextFaults, changes.faults?.seed !== undefined);
+      if (fields.drift !== undefined) parts.drift.current = nextDrift;
     },
     failNext: (count, message) => parts.outcomes.failNext(count, message),
     injectError: (code: DocumentedErrorCode, countOrOptions?: number | InjectErrorOptions) =>

@@ -1,4 +1,4 @@
-import type { operations } from '@klingkit/client';
+import type { operations } from '@klingkit/client/schema';
 import type { MockDirectives } from '../controls/mock-directives.js';
 import type { TaskFamily } from '../store/task-record.js';
 import type { MockRequest, MockResponse } from './mock-request.js';

@@ -1,6 +1,5 @@
 import type { MockContext } from '../mock-context.js';
 import { requestFields, type TaskFamily, type TaskRecord, toCreatedTask } from '../store/task-record.js';
-import type { RequestFamily } from '../validation/request-validator.js';
 import type { ApiCall } from './api-call.js';
 import type { MockRequest, MockResponse } from './mock-request.js';
 
@@ -53,7 +52,7 @@ async function createTask(
   }
   call.body = body;
   call.bodyBytes = raw.length;
-  const invalid = context.validator.checkCreate(family as RequestFamily, body);
+  const invalid = context.validator.checkCreate(family, body);
   if (invalid) return context.fail(invalid.code, invalid.message);
 
   const fields = body as Record<string, unknown>;
@@ -71,7 +70,7 @@ async function createTask(
   const refused =
     callbackUrl === undefined ? undefined : context.callbacks.refuse(callbackUrl, request.origin);
   if (refused) return context.fail(1201, `Invalid parameter callback_url: ${refused}`);
-  const shape = requestFields(family, fields);
+  const shape = requestFields(context.validator.withDefaults(family, fields));
   const { prompt, imageCount } = shape;
   if (context.outcomes.refusesPrompt(prompt)) {
     return context.fail(1301, 'Content security policy triggered: the prompt may contain sensitive content');

@@ -8,7 +8,7 @@ import type { DocumentedErrorCode } from '../validation/spec.js';
 import type { MockRequest, MockResponse } from './mock-request.js';
 
 const CONTROL_LIST =
-  'POST /__mock/reset, GET /__mock/tasks, GET /__mock/callbacks, GET /__mock/stats, POST /__mock/clock, GET|POST /__mock/config, POST /__mock/fail-next, POST /__mock/inject-error, GET /__mock/requests, POST /__mock/seed';
+  'POST /__mock/reset, GET /__mock/tasks, GET /__mock/callbacks, GET /__mock/stats, POST /__mock/clock, POST /__mock/expire-tokens, GET|POST /__mock/config, POST /__mock/fail-next, POST /__mock/inject-error, GET /__mock/requests, POST /__mock/seed';
 /** On every control answer: never cached, never sniffed into something a browser would run. */
 const CONTROL_HEADERS = {
   'content-type': 'application/json; charset=utf-8',
@@ -88,12 +88,16 @@ async function route(
         controls.advanceClock(advanceMs as number);
         return json(200, { now: controls.now() });
       }
+      case 'POST /__mock/expire-tokens':
+        await read([]);
+        controls.expireTokens();
+        return json(200, { ok: true });
       case 'GET /__mock/stats':
         return json(200, controls.stats());
       case 'GET /__mock/config':
         return json(200, controls.config());
       case 'POST /__mock/config':
-        controls.configure(await read(['timings', 'limits', 'faults', 'profile']));
+        controls.configure(await read(['timings', 'limits', 'faults', 'profile', 'drift']));
         return json(200, controls.config());
       case 'POST /__mock/fail-next': {
         const { count, message } = await read(['count', 'message']);

@@ -1,4 +1,3 @@
-import { renderResultImage } from '../images/render-result-image.js';
 import type { MockContext } from '../mock-context.js';
 import type { MockRequest, MockResponse } from './mock-request.js';
 
@@ -23,8 +22,9 @@ export async function handleImage(context: MockContext, request: MockRequest): P
   if (context.clock.now() - record.endsAt > context.options.retentionMs) {
     return notFound('Result image expired: results are deleted after the retention period');
   }
-  const image = await context.images.get(`${record.taskId}/${index}/${watermark}`, () =>
-    renderResultImage({
+  const image = await context.images.get(`${record.taskId}/${index}/${watermark}`, async () =>
+    // The PNG encoder loads with the first image asked for: a mock that only answers API calls never needs it.
+    (await import('../images/render-result-image.js')).renderResultImage({
       prompt: record.prompt,
       index,
       aspectRatio: record.aspectRatio,

@@ -1,4 +1,4 @@
-import type { operations } from '@klingkit/client';
+import type { operations } from '@klingkit/client/schema';
 import type { AccountLabels } from '../auth/account-label.js';
 import { CONTROL_RANGES, checkFields, checkNumber, describeValue } from '../controls/control-bounds.js';
 import {

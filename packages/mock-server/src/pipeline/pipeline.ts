@@ -20,6 +20,8 @@ export interface PipelineStages {
   };
   apiPath(request: MockRequest): MockResponse | undefined;
   directives(request: MockRequest, door: Door, call: ApiCall): MockResponse | undefined;
+  /** Replay (`replay-stage.ts`), when the mock has a cassette: a recorded answer, or `simulate`. */
+  replay?(request: MockRequest, simulate: (request: MockRequest) => Answer): Answer | undefined;
   /** Brings every task up to the mock clock's now, so the answer shows the current state. */
   progress(): void;
   latency(call: ApiCall): Promise<void> | undefined;
@@ -33,8 +35,8 @@ export interface PipelineStages {
 
 /**
  * Composes the stages into every request's entry: path checks, controls, preflight, images; then for the API
- * the journal's record, API path, directives, latency, faults, auth, limits and the operation itself, the
- * answer settled into the record. Synchronous wherever nothing has to be waited for (a query with a cached
+ * the journal's record, API path, directives, replay (with a cassette), latency, faults, auth, limits and the
+ * operation itself, the answer settled into the record. Synchronous wherever nothing has to be waited for (a query with a cached
  * token, most refusals): each async layer on the hot path cost a promise and a microtask per request, so the
  * stages are called directly, with no closures made per request but on the paths that wait anyway (latency,
  * a first-seen token, a create's body), and an answer that waits is settled in the one `then` that also
@@ -49,6 +51,7 @@ export function createPipeline(stages: PipelineStages): (request: MockRequest, d
     journal,
     apiPath,
     directives,
+    replay,
     progress,
     latency,
     faults,
@@ -65,7 +68,14 @@ export function createPipeline(stages: PipelineStages): (request: MockRequest, d
     const call = journal.open(request);
     let answer: Answer;
     try {
-      answer = apiPath(request) ?? directives(request, door, call) ?? afterChecks(request, call);
+      answer =
+        apiPath(request) ??
+        directives(request, door, call) ??
+        // A request that steers itself (X-Kling-Mock) is simulated, never answered from a cassette.
+        (replay && call.directives === undefined
+          ? replay(request, (simulated) => afterChecks(simulated, call))
+          : undefined) ??
+        afterChecks(request, call);
     } catch {
       answer = internalError();
     }

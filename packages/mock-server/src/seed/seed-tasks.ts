@@ -1,4 +1,4 @@
-import type { components } from '@klingkit/client';
+import type { components } from '@klingkit/client/schema';
 import type { AccountLabels } from '../auth/account-label.js';
 import type { AccountId } from '../auth/authenticator.js';
 import type { CallbackDispatcher } from '../callbacks/callback-dispatcher.js';
@@ -107,7 +107,7 @@ export interface SeedParts {
   /** Every account the mock knows: AccessKeys and `api-key:KEY`. */
   accounts: readonly AccountId[];
   labels: AccountLabels;
-  validator: Pick<RequestValidator, 'checkCreate'>;
+  validator: Pick<RequestValidator, 'checkCreate' | 'withDefaults'>;
   store: TaskStore;
   lifecycle: TaskLifecycle;
   limits: AccountLimits;
@@ -280,7 +280,7 @@ function planEntry(
   if (ageMs !== undefined && task.created_at !== undefined)
     refuse('ageMs', 'and task.created_at both give the creation time; give one of them');
 
-  const shape = requestFields(family, body);
+  const shape = requestFields(parts.validator.withDefaults(family, body));
   const times = planTimes(parts, batch.now, {
     status,
     imageCount: shape.imageCount,

@@ -1,6 +1,7 @@
-import type { components } from '@klingkit/client';
+import type { TaskFamily } from '@klingkit/client';
+import type { components } from '@klingkit/client/schema';
 
-export type TaskFamily = 'generations' | 'omni';
+export type { TaskFamily };
 export type TaskStatus = components['schemas']['TaskStatus'];
 export type ImageGenerationTask = components['schemas']['ImageGenerationTask'];
 export type OmniImageTask = components['schemas']['OmniImageTask'];
@@ -32,20 +33,29 @@ export interface TaskRecord {
   units: number;
 }
 
-/** What a record keeps of a valid create request, defaults applied: by a create, and by a seeded task. */
+/**
+ * What a record keeps of a valid create request, read with the spec's defaults filled in
+ * (`validator.withDefaults`): by a create, and by a seeded task. No default is written here.
+ */
 export function requestFields(
-  family: TaskFamily,
-  fields: Record<string, unknown>,
+  request: Record<string, unknown>,
 ): Pick<TaskRecord, 'prompt' | 'aspectRatio' | 'resolution' | 'resultType' | 'imageCount' | 'watermark'> {
-  const resultType = fields.result_type === 'series' ? 'series' : 'single';
+  const resultType = request.result_type === 'series' ? 'series' : 'single';
   return {
-    prompt: String(fields.prompt),
-    aspectRatio: String(fields.aspect_ratio ?? (family === 'omni' ? 'auto' : '16:9')),
-    resolution: String(fields.resolution ?? '1k'),
+    prompt: String(request.prompt),
+    aspectRatio: String(given(request, 'aspect_ratio')),
+    resolution: String(given(request, 'resolution')),
     resultType,
-    imageCount: resultType === 'series' ? Number(fields.series_amount ?? 4) : Number(fields.n ?? 1),
-    watermark: (fields.watermark_info as { enabled?: boolean } | undefined)?.enabled === true,
+    imageCount: Number(given(request, resultType === 'series' ? 'series_amount' : 'n')),
+    watermark: (request.watermark_info as { enabled?: unknown } | undefined)?.enabled === true,
   };
+}
+
+/** A field the request sent or the spec gave a default; only a spec that dropped the default gets here. */
+function given(request: Record<string, unknown>, field: string): unknown {
+  const value = request[field];
+  if (value === undefined) throw new Error(`The request has no ${field}, and the spec gives it no default.`);
+  return value;
 }
 
 /** The task object the API returns for a record, typed by the spec's generated types. */

@@ -1,4 +1,4 @@
-import { imageSize } from 'image-size';
+import { createRequire } from 'node:module';
 import type { ImageConstraints } from './spec.js';
 
 /** Why an image input was refused; `message` names the field and what is allowed. */
@@ -6,6 +6,13 @@ export interface ImageProblem {
   field: string;
   message: string;
 }
+
+// image-size reads every format it knows at import: loaded with the first Base64 image instead of at start-up.
+let imageSize: typeof import('image-size').imageSize | undefined;
+const sizeOf = (bytes: Uint8Array) => {
+  imageSize ??= (createRequire(import.meta.url)('image-size') as typeof import('image-size')).imageSize;
+  return imageSize(bytes);
+};
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 const FORMAT_NAMES: Record<string, string> = { png: 'PNG', jpg: 'JPEG', jpeg: 'JPEG' };
@@ -51,7 +58,7 @@ export function checkImageInput(
   }
   let size: { width?: number; height?: number; type?: string };
   try {
-    size = imageSize(bytes);
+    size = sizeOf(bytes);
   } catch {
     return problem(`is not a readable image; allowed formats: ${describeFormats(limits)}`);
   }

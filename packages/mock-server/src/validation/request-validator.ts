@@ -1,6 +1,8 @@
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
+import type { TaskFamily } from '@klingkit/client';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import { type CompiledSchemas, LIST_PARAMETERS, REQUEST_SCHEMAS } from './compiled-schemas.js';
 import { checkImageInput } from './image-input.js';
+import { type RequestDefaults, requestDefaults, withDefaults } from './request-defaults.js';
 import {
   type ImageConstraints,
   type KlingCheck,
@@ -17,50 +19,35 @@ export interface ValidationFailure {
   message: string;
 }
 
-export type RequestFamily = 'generations' | 'omni';
-// ajv-formats is CommonJS with a default export; under NodeNext its namespace arrives as `default`.
-const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
-
-const REQUEST_SCHEMAS: Record<RequestFamily, string> = {
-  generations: 'ImageGenerationCreateRequest',
-  omni: 'OmniImageCreateRequest',
-};
-const LIST_PARAMETERS = ['PageNum', 'PageSize', 'ExternalTaskIdQuery'];
-
 interface CompiledRequest {
   validate: ValidateFunction;
   /** Same schema, all errors: run only on failure, to report a field's own error before a cross-field rule. */
   explain: ValidateFunction;
   schema: SchemaObject;
   checks: KlingCheck[];
+  /** The schema's defaults, for `withDefaults`. */
+  defaults: RequestDefaults;
   /** Paths of image inputs, `*` standing for every array item. */
   images: { path: string[]; limits: ImageConstraints }[];
 }
 
 /**
  * Validates create bodies and list queries against the bundled spec. Everything comes from the spec: the
- * JSON Schemas (compiled once by Ajv), the messages of cross-field rules (`x-kling-rule`), the rules JSON
- * Schema cannot express (`x-kling-checks`), image limits (`x-kling-image`) and error codes
- * (`x-kling-error-code`). No rule is written here a second time.
+ * JSON Schemas (compiled by Ajv, at build time when the mock runs from its build: see compiled-schemas.ts),
+ * the messages of cross-field rules (`x-kling-rule`), the rules JSON Schema cannot express
+ * (`x-kling-checks`), image limits (`x-kling-image`) and error codes (`x-kling-error-code`). No rule is
+ * written here a second time. `schemas` are the compiled validators of this spec.
  */
-export function createRequestValidator(spec: OpenApiDocument) {
-  const build = (allErrors: boolean) => {
-    const ajv = new Ajv2020({ strict: false, allErrors, verbose: true });
-    addFormats(ajv);
-    ajv.addSchema(spec as object, 'openapi.json');
-    return (pointer: string) => ajv.compile({ $ref: `openapi.json#${pointer}` });
-  };
-  const compile = build(false);
-  const compileExplaining = build(true);
-
-  const requests = {} as Record<RequestFamily, CompiledRequest>;
-  for (const [family, name] of Object.entries(REQUEST_SCHEMAS) as [RequestFamily, string][]) {
+export function createRequestValidator(spec: OpenApiDocument, schemas: CompiledSchemas) {
+  const requests = {} as Record<TaskFamily, CompiledRequest>;
+  for (const [family, name] of Object.entries(REQUEST_SCHEMAS) as [TaskFamily, string][]) {
     const schema = spec.components.schemas[name] as SchemaObject;
     requests[family] = {
-      validate: compile(`/components/schemas/${name}`),
-      explain: compileExplaining(`/components/schemas/${name}`),
+      validate: schemas.check[name] as ValidateFunction,
+      explain: schemas.explain[name] as ValidateFunction,
       schema,
       checks: schema['x-kling-checks'] ?? [],
+      defaults: requestDefaults(spec, schema),
       images: findImageFields(spec, schema),
     };
   }
@@ -69,13 +56,13 @@ export function createRequestValidator(spec: OpenApiDocument) {
     return {
       name: parameter.name,
       schema: parameter.schema,
-      validate: compile(`/components/parameters/${name}/schema`),
+      validate: schemas.check[name] as ValidateFunction,
     };
   });
 
   return {
     /** Checks a parsed create body; undefined when it is valid. */
-    checkCreate(family: RequestFamily, body: unknown): ValidationFailure | undefined {
+    checkCreate(family: TaskFamily, body: unknown): ValidationFailure | undefined {
       const compiled = requests[family];
       if (!compiled.validate(body)) {
         compiled.explain(body);
@@ -94,6 +81,15 @@ export function createRequestValidator(spec: OpenApiDocument) {
         }
       }
       return undefined;
+    },
+
+    /**
+     * A body `checkCreate` accepted, as the platform reads it: every field it omits takes the spec's
+     * `default` (see request-defaults.ts). The mock reads a task's settings from this, never from defaults
+     * of its own.
+     */
+    withDefaults(family: TaskFamily, body: Record<string, unknown>): Record<string, unknown> {
+      return withDefaults(requests[family].defaults, body);
     },
 
     /** Parses and checks the list query (pageNum, pageSize, external_task_id). */

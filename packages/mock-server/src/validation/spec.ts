@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { components } from '@klingkit/client';
+import type { components } from '@klingkit/client/schema';
 
 /** The parts of the bundled OpenAPI document the mock reads. */
 export interface OpenApiDocument {
@@ -44,15 +45,28 @@ export interface ImageConstraints {
   urlSchemes: string[];
 }
 
-let cached: OpenApiDocument | undefined;
+let cached: { spec: OpenApiDocument; sha256: string } | undefined;
+
+function read() {
+  if (!cached) {
+    const path = createRequire(import.meta.url).resolve('@klingkit/spec/openapi.json');
+    const text = readFileSync(path, 'utf8');
+    cached = {
+      spec: JSON.parse(text) as OpenApiDocument,
+      sha256: createHash('sha256').update(text).digest('hex'),
+    };
+  }
+  return cached;
+}
 
 /** The bundled spec (`@klingkit/spec/openapi.json`), read once: the single source of every API rule. */
 export function loadSpec(): OpenApiDocument {
-  if (!cached) {
-    const path = createRequire(import.meta.url).resolve('@klingkit/spec/openapi.json');
-    cached = JSON.parse(readFileSync(path, 'utf8')) as OpenApiDocument;
-  }
-  return cached;
+  return read().spec;
+}
+
+/** SHA-256 of the bundled spec's text: what compiled validators are checked against before they are used. */
+export function specSha256(): string {
+  return read().sha256;
 }
 
 /** Follows a local `$ref` such as `#/components/schemas/ImageInput`. */

@@ -1,4 +1,6 @@
-import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import type { TaskFamily } from '@klingkit/client';
+import { TASK_SCHEMAS } from '@klingkit/client/spec-facts';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { describeValue } from '../controls/control-bounds.js';
 import { loadSpec, type OpenApiDocument } from './spec.js';
@@ -6,18 +8,11 @@ import { loadSpec, type OpenApiDocument } from './spec.js';
 // ajv-formats is CommonJS with a default export; under NodeNext its namespace arrives as `default`.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 
-export type TaskFamily = 'generations' | 'omni';
-
 /** A task object the spec refuses: the field (`task_status_msg`) and what is wrong with it. */
 export interface TaskProblem {
   field: string;
   message: string;
 }
-
-const TASK_SCHEMAS: Record<TaskFamily, string> = {
-  generations: 'ImageGenerationTask',
-  omni: 'OmniImageTask',
-};
 
 /**
  * Checks task objects against the spec's task schemas (`ImageGenerationTask`, `OmniImageTask`), as the
@@ -28,10 +23,12 @@ export function createTaskValidator(spec: OpenApiDocument = loadSpec()) {
   const ajv = new Ajv2020({ strict: false, allErrors: false, verbose: true });
   addFormats(ajv);
   ajv.addSchema(spec as object, 'openapi.json');
-  const validators = {
-    generations: ajv.compile({ $ref: `openapi.json#/components/schemas/${TASK_SCHEMAS.generations}` }),
-    omni: ajv.compile({ $ref: `openapi.json#/components/schemas/${TASK_SCHEMAS.omni}` }),
-  };
+  const validators = Object.fromEntries(
+    Object.entries(TASK_SCHEMAS).map(([family, { task }]) => [
+      family,
+      ajv.compile({ $ref: `openapi.json#/components/schemas/${task}` }),
+    ]),
+  ) as Record<TaskFamily, ValidateFunction>;
   return function checkTask(family: TaskFamily, task: unknown): TaskProblem | undefined {
     const validate = validators[family];
     if (validate(task)) return undefined;
