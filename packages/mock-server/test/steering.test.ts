@@ -3,6 +3,7 @@ import { type ClientDefaults, createKlingClient, KlingApiError } from '@klingkit
 import { conformingFetch, type Violation } from '@klingkit/spec/conformance';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createMockServer, type MockServer, type MockServerOptions, TIMING_PROFILES } from '../src/index.js';
+import { createTestKit } from '../src/testing/index.js';
 
 /**
  * Steering the mock per request: aimed `injectError` (by operation, family, count, with Retry-After), the
@@ -112,27 +113,27 @@ describe('aimed injectError', () => {
   });
 
   it("makes the client wait the answer's Retry-After before it retries, on the mock's clock", async () => {
-    // Fake timers and Date: the mock clock runs on Date, the client waits on setTimeout, so the wait between
-    // the two creates is measured in fake time, exactly, and takes no real time.
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
-    const { mock, client } = setup({}, { maxRetries: 1, baseDelayMs: 1 });
-    const gapOf = async (retryAfterSeconds: number) => {
-      mock.reset();
-      mock.injectError(1303, { operation: 'create', retryAfterSeconds });
-      const created = client.tasks.create('generations', { prompt: 'a fox' });
-      for (let step = 0; step < 1000 && mock.requests().length < 2; step++)
-        await vi.advanceTimersByTimeAsync(10);
-      const task = await created;
-      const [refused, accepted] = mock.requests();
-      expect(refused).toMatchObject({ status: 429, code: 1303 });
-      expect(accepted).toMatchObject({ status: 200, code: 0, taskId: task.task_id });
-      return (accepted?.at ?? 0) - (refused?.at ?? 0);
-    };
-    const waited = await gapOf(3);
-    expect(waited).toBeGreaterThanOrEqual(3000);
-    // The safety net: the wait came from Retry-After, not from a stalled loop or the client's own backoff.
-    expect(waited).toBeLessThan(3500);
-    expect(await gapOf(0)).toBeLessThan(500);
+    // The test kit's client waits on the mock clock: the gap the journal shows is the wait, exactly, plus the
+    // little real time the requests took.
+    const { mock, kling, close } = createTestKit({ client: { maxRetries: 1, baseDelayMs: 1 } });
+    try {
+      const gapOf = async (retryAfterSeconds: number) => {
+        mock.reset();
+        mock.injectError(1303, { operation: 'create', retryAfterSeconds });
+        const task = await kling.tasks.create('generations', { prompt: 'a fox' });
+        const [refused, accepted] = mock.requests();
+        expect(refused).toMatchObject({ status: 429, code: 1303 });
+        expect(accepted).toMatchObject({ status: 200, code: 0, taskId: task.task_id });
+        return (accepted?.at ?? 0) - (refused?.at ?? 0);
+      };
+      const waited = await gapOf(3);
+      expect(waited).toBeGreaterThanOrEqual(3000);
+      // The safety net: the wait came from Retry-After, not from a stalled loop or the client's own backoff.
+      expect(waited).toBeLessThan(4000);
+      expect(await gapOf(0)).toBeLessThan(1000);
+    } finally {
+      await close();
+    }
   });
 
   it('is served over HTTP with the same options and checks; 1302/1303 carry the configured Retry-After', async () => {
