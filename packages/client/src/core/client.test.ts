@@ -4,9 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { jwtVerify } from 'jose';
 import { describe, expect, it, vi } from 'vitest';
 import { createKlingClient } from '../kling-client.js';
-import { KLING_SERVERS } from './client.js';
+import { KLING_SERVERS, parseRetryAfter } from './client.js';
 import { KlingApiError } from './errors.js';
-import { parseRetryAfter } from './retry.js';
 
 type Answer = { status?: number; body: unknown; headers?: Record<string, string> };
 

@@ -7,17 +7,9 @@ import createClient, {
 } from 'openapi-fetch';
 import type { paths } from '../generated/schema.js';
 import { createTokenProvider, type KlingCredentials, type TokenProvider } from './auth.js';
-import { withDeadline } from './deadline.js';
+import { abortError, sleep, withDeadline } from './deadline.js';
 import { KlingApiError, KlingConnectionError } from './errors.js';
-import {
-  abortError,
-  decideRetry,
-  parseRetryAfter,
-  type RetryDecision,
-  type RetryOptions,
-  type RetryState,
-  sleep,
-} from './retry.js';
+import type { RetryOptions, RetryState } from './retry.js';
 
 /** The hosts the platform serves the API from. */
 export const KLING_SERVERS = {
@@ -198,7 +190,7 @@ export function createClientCore(options: KlingClientOptions): ClientCore {
 
 /** The send loop of a client with `defaults`. */
 export function createTransport(core: ClientCore, defaults: Settings): Transport {
-  const { raw, tokens, logger, clock } = core;
+  const { raw, tokens, clock } = core;
   return {
     clock,
     async send(method, path, init, callOptions, recover) {
@@ -207,7 +199,8 @@ export function createTransport(core: ClientCore, defaults: Settings): Transport
       const signal = callOptions?.signal ?? init?.signal;
       // Without a deadline, `at` never comes (and a backoff that could never end gives up with its error).
       const { at = Infinity, expire = (cause?: unknown) => cause } = callOptions?.deadline ?? {};
-      const state: RetryState = { method, retry: 0, recoverable: !!recover, leftMs: 0 };
+      // Filled in by the failure path, should an attempt fail.
+      const state = {} as RetryState;
       let token: string | undefined;
       for (;;) {
         // No attempt starts after the call's deadline, and none outlasts it.
@@ -228,38 +221,39 @@ export function createTransport(core: ClientCore, defaults: Settings): Transport
           return ensureSuccess(await withDeadline(sent, Math.min(settings.timeoutMs || left, left)));
         } catch (caught) {
           if (signal?.aborted) throw abortError(signal);
-          const error =
-            caught instanceof KlingApiError
-              ? caught
-              : connectionError(caught, method, core.baseUrl + fillPath(path, init), token);
-          let decision: RetryDecision;
-          state.lookedUp = false;
-          for (;;) {
-            state.leftMs = at - clock.now();
-            decision = decideRetry(error, state, settings);
-            if (decision !== 'look-up') break;
-            state.ambiguous = true;
-            const found = await (recover as NonNullable<typeof recover>)();
-            // The lost attempt had landed: its task is the answer.
-            if (found !== undefined) return found;
-            state.lookedUp = true;
-          }
-          if (decision === 'resign') {
-            state.resigned = true;
-            tokens.invalidate(token);
-            logger?.debug('kling: token rejected, signing a fresh one', {
-              code: (error as KlingApiError).code,
-            });
-            continue;
-          }
-          if (decision === 'expire') throw expire(error);
-          if (decision === 'fail') throw error;
-          state.retry++;
-          logger?.warn(`kling: retrying in ${Math.round(decision)} ms`, {
-            retry: state.retry,
-            error: String(error),
-          });
-          await clock.sleep(decision, signal);
+          // What failed and what to do next are the failure path's (./failure.js), loaded now: a page whose
+          // requests succeed never downloads it. When it cannot load (a flaky network), the call fails with
+          // what it failed with, not with the chunk's error, and is not retried.
+          const found = await import('./failure.js').then(
+            (failure) =>
+              failure.afterFailure(
+                caught,
+                state,
+                KlingApiError,
+                KlingConnectionError,
+                core,
+                settings,
+                method,
+                path,
+                init,
+                token,
+                at,
+                expire,
+                signal,
+                recover,
+              ),
+            () => {
+              throw caught instanceof KlingApiError
+                ? caught
+                : new KlingConnectionError(`${method} request failed`, {
+                    cause: caught,
+                    timedOut: caught instanceof KlingConnectionError && caught.timedOut,
+                    method,
+                  });
+            },
+          );
+          // The lost attempt had landed: its task is the answer.
+          if (found !== undefined) return found;
         }
       }
     },
@@ -278,41 +272,12 @@ export function createVerbs(core: ClientCore, transport: Transport): BaseClient 
   return { GET, POST, use: core.raw.use, eject: core.raw.eject, tokens: core.tokens };
 }
 
-/** The path with its parameters filled in, as openapi-fetch fills them, for messages. */
-function fillPath(path: string, init: OperationInit | undefined): string {
-  return path.replace(/{(\w+)}/g, (_, name: string) =>
-    encodeURIComponent(init?.params?.path?.[name] as string),
-  );
-}
-
-/** C0 and C1 control characters, a terminal's escape sequences among them. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: replacing control characters is the point.
-const CONTROL_CHARACTERS = /[\0-\x1f\x7f-\x9f]/g;
-
-/**
- * A failure before any answer, saying where (method, origin and path; never the query or credentials) and why:
- * the innermost cause, which for Node's fetch is the system error (`connect ECONNREFUSED 127.0.0.1:4999`,
- * `getaddrinfo ENOTFOUND host`, a TLS error) under a generic `fetch failed`.
- */
-function connectionError(caught: unknown, method: string, url: string, token: string | undefined) {
-  let inner = caught;
-  // Bounded: a cause chain may loop.
-  for (let depth = 9; depth-- && inner instanceof Error && inner.cause; ) inner = inner.cause;
-  // An AggregateError (several addresses refused) may carry its reason only in `code`.
-  const why = String(Object(inner).message || Object(inner).code || inner).trim();
-  // No secrets: the token, should fetch's error quote it, and the user:password of any URL (ours, or one the
-  // cause quotes) are cut out.
-  const strip = (text: string) =>
-    (token ? text.replaceAll(token, '[token]') : text).replace(/\/\/[^/@\s]*@/g, '//');
-  url = strip(url);
-  // Peer-chosen text (a certificate's names) may reach the message: cut short, control characters replaced.
-  const reason = strip(why).slice(0, 300).replace(CONTROL_CHARACTERS, '?');
-  return new KlingConnectionError(`${method} ${url} failed: ${reason}`, {
-    cause: caught,
-    timedOut: caught instanceof KlingConnectionError && caught.timedOut,
-    method,
-    url,
-  });
+/** `Retry-After` holds either delta-seconds or an HTTP date. */
+export function parseRetryAfter(value: string | null): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  // Number() of an HTTP date is NaN, and NaN >= 0 is false. A date in the past or garbage gives 0 or NaN: none.
+  return seconds >= 0 ? seconds * 1000 : Math.max(0, Date.parse(value) - Date.now()) || undefined;
 }
 
 function ensureSuccess(result: Sent): Sent {

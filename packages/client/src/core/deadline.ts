@@ -1,4 +1,4 @@
-import { KlingConnectionError } from './errors.js';
+import { KlingAbortError, KlingConnectionError } from './errors.js';
 
 /**
  * Per-request timeouts without a timer per request. Timers and AbortSignals cost more per call than the
@@ -75,4 +75,24 @@ export function withDeadline<T>(work: Promise<T>, timeoutMs: number): Promise<T>
       },
     );
   });
+}
+
+/** Waits `ms`, rejecting with a KlingAbortError as soon as `signal` fires. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortError(signal as AbortSignal));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export function abortError(signal: AbortSignal): KlingAbortError {
+  return new KlingAbortError('Aborted by its AbortSignal.', { cause: signal.reason });
 }

@@ -1,4 +1,7 @@
-import { KlingAbortError } from './errors.js';
+/**
+ * What the send loop does after a failed attempt. Only the failure path (core/failure.ts, loaded on the first
+ * failed attempt) imports this module, so none of it is in the browser entry.
+ */
 
 export interface RetryOptions {
   /** Retries after the first attempt. Default 2. */
@@ -24,14 +27,6 @@ export function backoffDelay(
 ): number {
   const exponential = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** retry);
   return Math.min(options.maxDelayMs, Math.max(exponential * (0.5 + random() / 2), retryAfterMs ?? 0));
-}
-
-/** `Retry-After` holds either delta-seconds or an HTTP date. */
-export function parseRetryAfter(value: string | null): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value);
-  // Number() of an HTTP date is NaN, and NaN >= 0 is false. A date in the past or garbage gives 0 or NaN: none.
-  return seconds >= 0 ? seconds * 1000 : Math.max(0, Date.parse(value) - Date.now()) || undefined;
 }
 
 /** What one call has been through so far, as the send loop keeps it. */
@@ -103,24 +98,4 @@ export function decideRetry(
   // The deadline ended this attempt, or would end before the backoff and the next attempt.
   if (delayMs >= state.leftMs) return 'expire';
   return state.retry < settings.maxRetries ? delayMs : 'fail';
-}
-
-/** Waits `ms`, rejecting with a KlingAbortError as soon as `signal` fires. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortError(signal as AbortSignal));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    if (signal?.aborted) onAbort();
-    else signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-export function abortError(signal: AbortSignal): KlingAbortError {
-  return new KlingAbortError('Aborted by its AbortSignal.', { cause: signal.reason });
 }

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { abortError } from '../core/deadline.js';
 import { checkInteger } from '../core/options.js';
-import { abortError } from '../core/retry.js';
 import { describeValue, KlingDownloadError, type KlingDownloadErrorReason } from './download-error.js';
 import { fileInside, safeFileStem } from './file-names.js';
 
