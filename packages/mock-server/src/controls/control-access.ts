@@ -147,7 +147,7 @@ export function createControlAccess(options: ControlAccessOptions) {
      * A refusal for `request`, or the headers its answer carries: a CORS answer naming the origin for pages
      * on an allowed origin, nothing for everyone else (so no other page can read an answer).
      */
-    check(request: MockRequest, door: Door): { refusal: MockResponse } | { headers: Record<string, string> } {
+    check(request: MockRequest, door: Door): { refusal: Refusal } | { headers: Record<string, string> } {
       if (door === 'http' && offReason) return { refusal: refuse(403, offReason) };
       let ownOrigin: string;
       if (door === 'http') {
@@ -259,10 +259,14 @@ function digest(text: string): Buffer {
   return createHash('sha256').update(text).digest();
 }
 
-function refuse(status: number, error: string, headers: Record<string, string> = {}): MockResponse {
+/** A control's refusal, and its reason for the API's answers to a refused `X-Kling-Mock` header. */
+export type Refusal = MockResponse & { reason: string };
+
+function refuse(status: number, error: string, headers: Record<string, string> = {}): Refusal {
   return {
     status,
     headers: { ...headers, 'content-type': 'application/json; charset=utf-8' },
     body: JSON.stringify({ error }),
+    reason: error,
   };
 }

@@ -204,9 +204,18 @@ class NodeRequest implements MockRequest {
    */
   get origin(): string {
     const host = rawHeader(this.incoming.rawHeaders, 'host');
-    return host !== null && HOST.test(host) ? `http://${host}` : this.fallbackOrigin;
+    if (host === null || !HOST.test(host)) return this.fallbackOrigin;
+    // Clients send the same Host again and again, and every task keeps its origin: one string for all.
+    if (host !== lastHost) {
+      lastHost = host;
+      lastOrigin = `http://${host}`;
+    }
+    return lastOrigin;
   }
 }
+
+let lastHost = '';
+let lastOrigin = '';
 
 /** `name[:port]` or `[v6][:port]`, at most a DNS name's 253 characters plus a port. */
 const HOST = /^(?=.{1,262}$)(?:[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
