@@ -45,42 +45,42 @@ import { errorStatuses, loadSpec, retryAfterCodes, specSha256 } from './validati
 
 export interface MockServerOptions extends Omit<ControlAccessOptions, 'publicUrl'> {
   /** AccessKey/SecretKey pairs. With neither accounts nor API keys, the demo account exists. */
-  accounts?: KeyPairAccount[];
+  accounts?: KeyPairAccount[] | undefined;
   /** Opaque API keys accepted as bearer tokens. */
-  apiKeys?: string[];
+  apiKeys?: string[] | undefined;
   /** Task timings: `fast` (default, for tests) or `realistic` (seconds, for demos). */
-  profile?: TimingProfile;
+  profile?: TimingProfile | undefined;
   /** Overrides single timing values of the profile. */
-  timings?: Partial<Timings>;
-  limits?: LimitOptions;
-  faults?: FaultOptions;
-  callbacks?: CallbackOptions;
+  timings?: Partial<Timings> | undefined;
+  limits?: LimitOptions | undefined;
+  faults?: FaultOptions | undefined;
+  callbacks?: CallbackOptions | undefined;
   /** How long result URLs keep working after a task ends, in mock-clock ms. Default 30 days. */
-  retentionMs?: number;
+  retentionMs?: number | undefined;
   /** Tasks kept in memory; past it the oldest ended tasks are forgotten. Default 200 000. */
-  maxTasks?: number;
+  maxTasks?: number | undefined;
   /** Largest accepted request body. Default 64 MiB (ten 10 MB images as Base64 fit). */
-  maxBodyBytes?: number;
+  maxBodyBytes?: number | undefined;
   /** Rendered images kept in memory (LRU). Default 256. */
-  imageCacheSize?: number;
+  imageCacheSize?: number | undefined;
   /**
    * Base of result URLs (an origin, and a path prefix if the mock sits under one), e.g. behind a proxy.
    * Default: from the request that reads them, its `Forwarded` / `X-Forwarded-Proto` / `X-Forwarded-Host`
    * headers when they are usable, else the origin it came in on. `publicUrl` wins over those headers.
    */
-  publicUrl?: string;
+  publicUrl?: string | undefined;
   /** API requests the journal (`requests()`) keeps, the oldest dropping out; 0 keeps none. Default 1,000. */
-  journalSize?: number;
+  journalSize?: number | undefined;
   /**
    * Cassettes to replay (see the README's "Recording and replay"): a `*.cassette.jsonl` file, a directory of
    * them, or entries. Recorded requests get the recorded answers; others are simulated.
    */
-  replay?: string | readonly CassetteEntry[];
+  replay?: string | readonly CassetteEntry[] | undefined;
   /**
    * Answers that break the spec on purpose, for testing a drift recorder without the live API (see
    * `AnswerDrift`); also a control (`configure({ drift })`). Never set it in a mock that stands for the API.
    */
-  drift?: AnswerDrift;
+  drift?: AnswerDrift | undefined;
 }
 
 export interface MockServer extends MockServerControls {

@@ -14,20 +14,20 @@ export interface ControlAccessOptions {
    * characters (e.g. `openssl rand -hex 16`). Without one, the HTTP controls answer only while the mock
    * is reachable from this machine alone (it listens on a loopback address).
    */
-  controlToken?: string;
+  controlToken?: string | undefined;
   /**
    * Origins of web pages allowed to use the controls (e.g. `http://localhost:5173`); they get CORS answers
    * naming exactly their origin. Every other page is refused.
    */
-  controlOrigins?: string[];
+  controlOrigins?: string[] | undefined;
   /**
    * Host names (`name` for any port, `name:port` for one) the HTTP controls accept in the `Host` header
    * besides loopback names and the listen host, e.g. a name a proxy forwards. A name that is not a
    * loopback name makes the controls need a token.
    */
-  controlHosts?: string[];
+  controlHosts?: string[] | undefined;
   /** The mock's `publicUrl`: its origin counts as the mock's own, its host as one it serves. */
-  publicUrl?: string;
+  publicUrl?: string | undefined;
 }
 
 /** Whether the HTTP controls answer, and the line the CLIs print about them at start-up. */

@@ -13,19 +13,19 @@ import type { MockRequest, MockResponse } from './mock-request.js';
 
 export interface ListenOptions {
   /** Default 0: a free port. */
-  port?: number;
+  port?: number | undefined;
   /** Default 127.0.0.1: the mock is for this machine only unless asked otherwise. */
-  host?: string;
+  host?: string | undefined;
   /**
    * Time a client has to send its request line and headers, in ms; then 408 and the connection closes.
    * Default 10 000: headers are a few hundred bytes, so only a stalled (slow-loris) client takes longer.
    */
-  headersTimeoutMs?: number;
+  headersTimeoutMs?: number | undefined;
   /**
    * Time a client has to send its whole request, body included, in ms; then 408 and the connection closes.
    * Default 60 000: a 64 MiB body (the default `maxBodyBytes`) still arrives at about 9 Mbit/s.
    */
-  requestTimeoutMs?: number;
+  requestTimeoutMs?: number | undefined;
 }
 
 const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
