@@ -1,9 +1,8 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../src/run.js';
+import { runCaptured } from './run-captured.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -14,20 +13,8 @@ afterAll(async () => {
 });
 
 /** Runs the CLI in-process against the embedded mock (fast timings) and captures what it prints. */
-async function cli(args: string[], env: NodeJS.ProcessEnv = {}, interrupt = new AbortController().signal) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk) => {
-    out += chunk;
-  });
-  stderr.on('data', (chunk) => {
-    err += chunk;
-  });
-  const code = await run(args, { stdout, stderr, env: { KLING_MOCK_PROFILE: 'fast', ...env }, interrupt });
-  return { code, out, err };
-}
+const cli = (args: string[], env: NodeJS.ProcessEnv = {}, interrupt?: AbortSignal) =>
+  runCaptured(args, { env: { KLING_MOCK_PROFILE: 'fast', ...env }, ...(interrupt && { interrupt }) });
 
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47];
 

@@ -3,11 +3,10 @@ import { watch } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../src/run.js';
 import { envelope, type HostileApi, startHostileApi } from './hostile-api.js';
+import { runCaptured } from './run-captured.js';
 
 /**
  * A hostile Kling API answers the CLI with text meant for the terminal rather than the reader: an OSC 52
@@ -61,21 +60,8 @@ afterEach(() => {
 });
 
 /** Runs the CLI in-process against the hostile server, as a real API account would be configured. */
-async function cli(args: string[], { tty = false, interrupt = new AbortController().signal } = {}) {
-  const stdout = Object.assign(new PassThrough(), { isTTY: tty });
-  const stderr = Object.assign(new PassThrough(), { isTTY: tty });
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk) => {
-    out += chunk;
-  });
-  stderr.on('data', (chunk) => {
-    err += chunk;
-  });
-  const env = { KLING_API_KEY: 'test-key', KLING_BASE_URL: api.url };
-  const code = await run(args, { stdout, stderr, env, interrupt });
-  return { code, out, err };
-}
+const cli = (args: string[], { tty = false, interrupt = new AbortController().signal } = {}) =>
+  runCaptured(args, { env: { KLING_API_KEY: 'test-key', KLING_BASE_URL: api.url }, tty, interrupt });
 
 const hostileTask = (status: string) => ({
   task_id: HOSTILE,

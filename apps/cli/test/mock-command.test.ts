@@ -1,43 +1,32 @@
-import { PassThrough } from 'node:stream';
 import { createKlingClient } from '@klingkit/client';
 import { describe, expect, it } from 'vitest';
-import { run } from '../src/run.js';
+import { startRun } from './run-captured.js';
 
 const TOKEN = 'cli-control-token-0123456789';
 
 /** Starts `kling-images mock` in-process, waits for its start-up lines, and returns how to stop it. */
 async function startMock(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk) => {
-    out += chunk;
-  });
-  stderr.on('data', (chunk) => {
-    err += chunk;
-  });
   const interrupt = new AbortController();
-  const exited = run(['mock', '--port', '0', ...args], { stdout, stderr, env, interrupt: interrupt.signal });
+  const started = startRun(['mock', '--port', '0', ...args], { env, interrupt: interrupt.signal });
   const ended = await Promise.race([
-    exited,
+    started.exited,
     expect
-      .poll(() => out, { timeout: 10_000 })
+      .poll(() => started.out, { timeout: 10_000 })
       .toContain('Mock controls')
       .then(
         () => undefined,
         () => undefined,
       ),
   ]);
-  const port = /listening on http:\/\/[^:]+:(\d+)/.exec(out)?.[1];
+  const port = /listening on http:\/\/[^:]+:(\d+)/.exec(started.out)?.[1];
   return {
     ended,
-    out,
-    err: () => err,
+    out: started.out,
+    err: () => started.err,
     base: `http://127.0.0.1:${port}`,
     stop: () => {
       interrupt.abort();
-      return exited;
+      return started.exited;
     },
   };
 }

@@ -2,10 +2,11 @@ import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { createMockServer } from '@klingkit/mock-server';
 import { routeKling } from '@klingkit/mock-server/playwright';
+import { launchChromium } from '@klingkit/test-browser';
 import type { Browser } from 'playwright-core';
 import type { PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, serveGallery } from './page-under-test.js';
+import { serveGallery } from './page-under-test.js';
 
 const outputDir = fileURLToPath(new URL('../test-output/', import.meta.url));
 

@@ -6,13 +6,13 @@ import { describe, expect, it } from 'vitest';
  * min+gzip budgets of the browser entry, openapi-fetch (2.6 kB of it) included, built the way a browser
  * app's bundler builds it: with code splitting, so the key-pair signer and the failure path (dynamic imports)
  * are chunks of their own, fetched only by pages that sign tokens themselves and by pages after a request of
- * theirs failed. Issue 4's budget for the entry is 6 kB, read as 6,000 B (its "about 2.6 kB" for
- * openapi-fetch's 2,599 B counts kB as 1,000 B), with no headroom beyond it; see tools/bench/README.md.
+ * theirs failed. The entry's budget of 6 kB is read as 6,000 B (the "about 2.6 kB" it allows openapi-fetch,
+ * 2,599 B, counts kB as 1,000 B), with no headroom beyond it; see tools/bench/README.md.
  */
 const ENTRY_BUDGET_BYTES = 6000;
 const SIGNER_BUDGET_BYTES = 640;
-// Describing a failure (the innermost cause, secrets cut out) and deciding the retry; issue 14's additions
-// made the entry outgrow its budget until they moved here.
+// Describing a failure (the innermost cause, secrets cut out) and deciding the retry: fetched only once a
+// request failed, so the entry pays nothing for it.
 const FAILURE_BUDGET_BYTES = 960;
 
 async function bundleForBrowsers() {

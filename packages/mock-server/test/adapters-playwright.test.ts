@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
 import { KLING_SERVERS } from '@klingkit/client';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { launchChromium } from '@klingkit/test-browser';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { routeKling } from '../src/adapters/playwright.js';
 import { createMockServer } from '../src/mock-server.js';
@@ -12,7 +12,6 @@ import { pngOf } from './fixtures/images.js';
  * and records whatever the helper leaves alone). Debian's Chromium; playwright never downloads a browser.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const API = KLING_SERVERS.singapore;
 const API_KEY = 'apikey-playwright-0123456789';
 const APP = 'http://app.test/';
@@ -25,22 +24,7 @@ let page: Page;
 let unrouted: string[];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(
-      `No Chromium at ${CHROMIUM}: run \`bash scripts/ensure-chromium.sh\`, or set CHROMIUM_PATH.`,
-    );
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--host-resolver-rules=MAP * ~NOTFOUND',
-    ],
-  });
+  browser = await launchChromium(['--host-resolver-rules=MAP * ~NOTFOUND']);
 });
 
 beforeEach(async () => {

@@ -1,17 +1,15 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, startCli } from './fixtures/kling-mock-cli.js';
 
 /**
  * The built `kling-mock` CLI, spawned as a user would run it: every flag reaches its option, every bad value
  * is one line naming the flag (exit 2), and a mock that cannot start says why in one line (exit 1).
  */
 
-const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const API_KEY = 'apikey-cli-flags-0123456789';
 const TOKEN = 'cli-flags-control-token-0123';
 let dir: string;
@@ -22,47 +20,9 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Runs the CLI to its exit. */
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** Starts the CLI, waits for its last start-up line, and returns its URL and how to stop it. */
-async function start(args: string[]) {
-  const child = spawn(process.execPath, [CLI, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match && /Mock controls/.test(output)) resolve(match[1] as string);
-    });
-    child.stderr.on('data', (chunk) => {
-      output += chunk;
-    });
-    void exited.then((code) => reject(new Error(`kling-mock exited with ${code}: ${output}`)));
-  });
-  return {
-    url,
-    output: () => output,
-    stop: async () => {
-      child.kill('SIGTERM');
-      return exited;
-    },
-  };
-}
+/** The CLI on a free port, once it has printed its last start-up line. */
+const start = (args: string[]) => startCli(['--port', '0', ...args]);
+const run = runCli;
 
 const token = { 'x-kling-mock-token': TOKEN };
 const json = { 'content-type': 'application/json' };

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import { fileURLToPath } from 'node:url';
 import { createKlingClient } from '@klingkit/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { controlsOffReason } from '../src/controls/control-access.js';
 import { createMockServer, type MockServer, type MockServerOptions } from '../src/index.js';
+import { CLI } from './fixtures/kling-mock-cli.js';
 
 /**
  * The control plane under `/__mock/` attacked over HTTP, as a web page, a DNS-rebinding page, a careless
@@ -19,7 +19,6 @@ const SHORT_KEY = 'tiny-key';
 const SECRETS = [SECRET_KEY, API_KEY, SHORT_KEY];
 const TOKEN = 'control-token-0123456789abcdef';
 const EVIL = 'http://evil.example';
-const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 
 interface Answer {
   status: number;
@@ -77,11 +76,11 @@ const corsHeaders = (answer: Answer) =>
   Object.keys(answer.headers).filter((h) => h.startsWith('access-control-'));
 const errorOf = (answer: Answer) => (JSON.parse(answer.body) as { error: string }).error;
 
-/** The generous guard: after an attack the mock still answers a valid API request within a second. */
+/** After an attack the mock still answers a valid API request (the bound is a safety net, not the measure). */
 async function expectAlive(base: string): Promise<void> {
   const answer = await send(base, '/v1/images/generations', {
     headers: { authorization: `Bearer ${API_KEY}` },
-    timeoutMs: 1000,
+    timeoutMs: 10_000,
   });
   expect(answer.status).toBe(200);
 }

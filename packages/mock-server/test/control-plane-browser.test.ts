@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createKlingClient } from '@klingkit/client';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { launchChromium } from '@klingkit/test-browser';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMockServer, type MockServer } from '../src/index.js';
 
@@ -13,7 +13,6 @@ import { createMockServer, type MockServer } from '../src/index.js';
  * change nothing. Debian's Chromium; playwright never downloads a browser of its own.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const API_KEY = 'apikey-browser-0123456789abcdef';
 const PAGE = '<!doctype html><html><head><title>not the mock</title></head><body>hello</body></html>';
 
@@ -33,11 +32,6 @@ const state = () =>
   });
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `No Chromium at ${CHROMIUM}: run \`bash scripts/ensure-chromium.sh\` (or apt-get install -y chromium), or set CHROMIUM_PATH.`,
-    );
-  }
   mock = createMockServer({ apiKeys: [API_KEY], limits: { balances: { [`api-key:${API_KEY}`]: 100 } } });
   mockUrl = await mock.listen({ port: 0, host: '127.0.0.1' });
   const client = createKlingClient({ apiKey: API_KEY, baseUrl: mockUrl });
@@ -51,22 +45,13 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
   attackerUrl = `http://127.0.0.1:${(attacker.address() as AddressInfo).port}/`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      // The rebinding page's name resolves to this machine, as an attacker's DNS would make it.
-      '--host-resolver-rules=MAP evil.example 127.0.0.1',
-      // Chromium's own guard (a page from the internet may not reach loopback) would stop the rebinding page
-      // before the mock sees it; other browsers have no such guard, so the mock must hold on its own.
-      '--disable-features=LocalNetworkAccessChecks',
-    ],
-  });
+  browser = await launchChromium([
+    // The rebinding page's name resolves to this machine, as an attacker's DNS would make it.
+    '--host-resolver-rules=MAP evil.example 127.0.0.1',
+    // Chromium's own guard (a page from the internet may not reach loopback) would stop the rebinding page
+    // before the mock sees it; other browsers have no such guard, so the mock must hold on its own.
+    '--disable-features=LocalNetworkAccessChecks',
+  ]);
 });
 
 afterAll(async () => {

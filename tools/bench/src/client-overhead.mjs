@@ -6,7 +6,7 @@ import { SignJWT } from 'jose';
 import createClient from 'openapi-fetch';
 
 const mock = createMockServer();
-const fetch = (request) => mock.fetch(request);
+const fetch = (/** @type {Request} */ request) => mock.fetch(request);
 const baseUrl = 'http://kling.mock';
 const kling = createKlingClient({
   accessKey: 'demo-access-key',
@@ -19,6 +19,7 @@ const now = Math.floor(Date.now() / 1000);
 const token = await new SignJWT({ iss: 'demo-access-key', exp: now + 3600, nbf: now - 5 })
   .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
   .sign(new TextEncoder().encode('demo-secret-key'));
+/** @type {import('openapi-fetch').Client<import('@klingkit/client/schema').paths>} */
 const raw = createClient({ baseUrl, fetch, headers: { authorization: `Bearer ${token}` } });
 const params = { params: { path: { id } } };
 
@@ -30,17 +31,19 @@ const variants = {
 };
 const rounds = Number(process.env.BENCH_ROUNDS ?? 30);
 const callsPerRound = 1000;
+/** @type {Record<string, number[]>} */
 const samples = Object.fromEntries(Object.keys(variants).map((name) => [name, []]));
 for (let round = -3; round < rounds; round++) {
   for (const [name, call] of Object.entries(variants)) {
     const started = performance.now();
     for (let i = 0; i < callsPerRound; i++) await call();
     const microseconds = ((performance.now() - started) * 1000) / callsPerRound;
-    if (round >= 0) samples[name].push(microseconds); // the first rounds warm up the JIT
+    if (round >= 0) samples[name]?.push(microseconds); // the first rounds warm up the JIT
   }
 }
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const [rawMedian, klingMedian] = Object.values(samples).map(median);
+const median = (/** @type {number[]} */ values) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+const [rawMedian = Number.NaN, klingMedian = Number.NaN] = Object.values(samples).map(median);
 console.log(
   `| call (in-process mock fetch, median of ${rounds} rounds x ${callsPerRound}) | µs per call | calls/s |`,
 );

@@ -12,18 +12,33 @@ const rounds = Number(process.env.BENCH_THROUGHPUT_ROUNDS ?? 3);
 const withPrism = process.env.BENCH_PRISM !== '0';
 const baselineModule = process.env.BENCH_BASELINE_MOCK;
 const connections = 50;
-const here = (path) => fileURLToPath(new URL(path, import.meta.url));
+const here = (/** @type {string} */ path) => fileURLToPath(new URL(path, import.meta.url));
 const createBody = JSON.stringify({ prompt: 'a red fox in fresh snow', n: 1, aspect_ratio: '1:1' });
 
+/** @typedef {{ url: string, token: string, taskId: string, child: import('node:child_process').ChildProcess }} Server */
+/** @typedef {{ rps: number, p99: number, errors: number, cpu: number | undefined }} Run */
+/** @typedef {{ name: string, server: Server, options: autocannon.Options }} RowSpec */
+/** @typedef {RowSpec & { runs: Run[] }} Row */
+
+/**
+ * A server script in its own process, once it has said where it listens.
+ * @param {string} script
+ * @param {Record<string, string>} [env]
+ * @returns {Promise<Server>}
+ */
 function startNode(script, env = {}) {
   const child = fork(here(script), { stdio: 'inherit', env: { ...process.env, ...env } });
-  return new Promise((resolve) => child.once('message', (info) => resolve({ ...info, child })));
+  return new Promise((resolve) =>
+    child.once('message', (info) =>
+      resolve({ .../** @type {{ url: string, token: string, taskId: string }} */ (info), child }),
+    ),
+  );
 }
 
 async function startPrism() {
   const port = await new Promise((resolve) => {
     const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port: free } = probe.address();
+      const { port: free } = /** @type {import('node:net').AddressInfo} */ (probe.address());
       probe.close(() => resolve(free));
     });
   });
@@ -33,7 +48,7 @@ async function startPrism() {
     ['mock', here('../../../spec/dist/openapi.yaml'), '-p', String(port), '-h', '127.0.0.1'],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
-  await new Promise((resolve) => {
+  await new Promise((/** @type {(value?: unknown) => void} */ resolve) => {
     let output = '';
     child.stdout.on('data', (chunk) => {
       output += chunk;
@@ -44,11 +59,15 @@ async function startPrism() {
   return { url: `http://127.0.0.1:${port}`, token: 'x', taskId: '867283741759111202', child };
 }
 
-/** The CPU time (µs) a server started by `startNode` has used so far; undefined for Prism (no IPC). */
+/**
+ * The CPU time (µs) a server started by `startNode` has used so far; undefined for Prism (no IPC).
+ * @param {Server} server
+ * @returns {Promise<number | undefined>}
+ */
 function cpuOf(server) {
   if (!server.child.send) return Promise.resolve(undefined);
   return new Promise((resolve) => {
-    const onMessage = (message) => {
+    const onMessage = (/** @type {{ cpuMicros?: unknown } | undefined} */ message) => {
       if (typeof message?.cpuMicros !== 'number') return;
       server.child.off('message', onMessage);
       resolve(message.cpuMicros);
@@ -58,18 +77,23 @@ function cpuOf(server) {
   });
 }
 
-/** One measured run of a row: a 2 s warm-up, then `seconds` of load, and the server's CPU per request. */
+/**
+ * One measured run of a row: a 2 s warm-up, then `seconds` of load, and the server's CPU per request.
+ * @param {RowSpec} row
+ * @returns {Promise<Run>}
+ */
 async function load({ options, server }) {
   await autocannon({ ...options, connections, duration: 2 });
   const before = await cpuOf(server);
   const result = await autocannon({ ...options, connections, duration: seconds });
   const after = await cpuOf(server);
   const errors = result.errors + result.timeouts + result.non2xx;
-  const cpu = before === undefined ? undefined : (after - before) / result.requests.total;
+  const cpu = before === undefined ? undefined : (Number(after) - before) / result.requests.total;
   return { rps: Math.round(result.requests.average), p99: result.latency.p99, errors, cpu };
 }
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const median = (/** @type {number[]} */ values) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 
 // Every server runs for the whole benchmark (an idle one costs nothing), and the rows take turns, round
 // after round: this VM's speed drifts by tens of percent within minutes, and a ratio of two rows measured
@@ -82,6 +106,12 @@ const baseline = baselineModule
   : undefined;
 const prism = withPrism ? await startPrism() : undefined;
 const prismAuth = { authorization: 'Bearer x', 'content-type': 'application/json' };
+/**
+ * @param {string} label
+ * @param {Server} server
+ * @param {'query' | 'create'} kind
+ * @returns {RowSpec}
+ */
 const mockRow = (label, server, kind) => {
   const auth = { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' };
   return kind === 'query'
@@ -102,7 +132,8 @@ const mockRow = (label, server, kind) => {
       };
 };
 // Each ceiling next to the rows measured against it, and a baseline build next to this one.
-const rows = [
+/** @type {Row[]} */
+const rows = /** @type {RowSpec[]} */ ([
   { name: 'bare node:http, fixed JSON (ceiling)', server: bare, options: { url: `${bare.url}/` } },
   mockRow('klingkit mock', mock, 'query'),
   ...(baseline ? [mockRow('baseline mock', baseline, 'query')] : []),
@@ -137,15 +168,18 @@ const rows = [
         },
       ]
     : []),
-].map((row) => ({ ...row, runs: [] }));
+]).map((row) => ({ ...row, runs: /** @type {Run[]} */ ([]) }));
 
 /** With a baseline, it and this build swap places every other round: neither always runs first. */
+/** @param {number} round */
 function inOrder(round) {
   const order = [...rows];
   if (round % 2 === 1) return order;
   for (let i = 0; i < order.length - 1; i++) {
-    if (order[i].name.startsWith('klingkit mock') && order[i + 1].name.startsWith('baseline mock')) {
-      [order[i], order[i + 1]] = [order[i + 1], order[i]];
+    const first = /** @type {Row} */ (order[i]);
+    const second = /** @type {Row} */ (order[i + 1]);
+    if (first.name.startsWith('klingkit mock') && second.name.startsWith('baseline mock')) {
+      [order[i], order[i + 1]] = [second, first];
       i++;
     }
   }
@@ -155,7 +189,7 @@ function inOrder(round) {
 for (let round = 1; round <= rounds; round++) {
   for (const row of inOrder(round)) {
     row.runs.push(await load(row));
-    const run = row.runs.at(-1);
+    const run = /** @type {Run} */ (row.runs.at(-1));
     const cpu = run.cpu === undefined ? '' : `, ${run.cpu.toFixed(1)} µs CPU per request`;
     process.stderr.write(`round ${round}/${rounds}: ${row.name}: ${run.rps} req/s${cpu}\n`);
   }
@@ -172,13 +206,17 @@ const summary = Object.fromEntries(
         min: Math.min(...rps),
         max: Math.max(...rps),
         p99: median(row.runs.map((run) => run.p99)),
-        cpu: row.runs[0].cpu === undefined ? 'n/a' : median(row.runs.map((run) => run.cpu)).toFixed(1),
+        cpu:
+          row.runs[0]?.cpu === undefined
+            ? 'n/a'
+            : median(row.runs.map((run) => run.cpu ?? Number.NaN)).toFixed(1),
         errors: row.runs.reduce((sum, run) => sum + run.errors, 0),
       },
     ];
   }),
 );
-const ratio = (a, b) => (summary[a].rps / summary[b].rps).toFixed(2);
+/** @param {string} a @param {string} b */
+const ratio = (a, b) => ((summary[a]?.rps ?? Number.NaN) / (summary[b]?.rps ?? Number.NaN)).toFixed(2);
 console.log(
   `\n${connections} connections, ${rounds} rounds of ${seconds} s per row after a 2 s warm-up each, medians, Node ${process.version}\n`,
 );
@@ -189,7 +227,8 @@ console.log('|---|---:|---:|---:|---:|---:|');
 for (const [name, r] of Object.entries(summary))
   console.log(`| ${name} | ${r.rps} | ${r.min}-${r.max} | ${r.p99} | ${r.errors} | ${r.cpu} |`);
 /** `a`'s throughput as a share of `b`'s if both were held to the same CPU: `b`'s CPU per request over `a`'s. */
-const cpuRatio = (a, b) => (Number(summary[b].cpu) / Number(summary[a].cpu)).toFixed(2);
+const cpuRatio = (/** @type {string} */ a, /** @type {string} */ b) =>
+  (Number(summary[b]?.cpu) / Number(summary[a]?.cpu)).toFixed(2);
 const ceiling = 'bare node:http, fixed JSON (ceiling)';
 const createCeiling = 'bare node:http, read + JSON.parse body (create ceiling)';
 for (const label of ['klingkit mock', ...(baseline ? ['baseline mock'] : [])]) {
@@ -213,7 +252,7 @@ for (const label of ['klingkit mock', ...(baseline ? ['baseline mock'] : [])]) {
 if (baseline) {
   for (const kind of ['query by id', 'create (full validation)']) {
     const change =
-      Number(summary[`klingkit mock: ${kind}`].cpu) / Number(summary[`baseline mock: ${kind}`].cpu);
+      Number(summary[`klingkit mock: ${kind}`]?.cpu) / Number(summary[`baseline mock: ${kind}`]?.cpu);
     console.log(
       `${kind}: this build's CPU per request is ${((change - 1) * 100).toFixed(1)}% vs the baseline's`,
     );

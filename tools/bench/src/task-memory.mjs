@@ -10,8 +10,8 @@ import { createMockServer } from '@klingkit/mock-server';
 import autocannon from 'autocannon';
 
 const count = Number(process.env.BENCH_TASKS ?? 100_000);
-const mb = (bytes) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
-const prompt = (n) => `task ${n} with a realistic prompt length of some words`;
+const mb = (/** @type {number} */ bytes) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
+const prompt = (/** @type {number} */ n) => `task ${n} with a realistic prompt length of some words`;
 const rows = [];
 
 // 1. A server process: creates over loopback, 50 connections.

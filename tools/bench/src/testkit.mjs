@@ -5,48 +5,23 @@
 //
 // The baseline is BENCH_BASELINE (a built checkout), or else BENCH_BASELINE_REF (default `main`) checked
 // out into a temporary git worktree, installed offline from the pnpm store and built, then removed.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { baselineCheckout, commit, current, median, run } from './baseline.mjs';
 
 const samples = Number(process.env.BENCH_SAMPLES ?? 9);
-const current = fileURLToPath(new URL('../../..', import.meta.url)).replace(/\/$/, '');
 const sampleScript = fileURLToPath(new URL('testkit-sample.mjs', import.meta.url));
-const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1' };
-const run = (command, args, cwd) =>
-  execFileSync(command, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
-
-function baselineCheckout() {
-  if (process.env.BENCH_BASELINE) return { root: process.env.BENCH_BASELINE, remove() {} };
-  const ref = process.env.BENCH_BASELINE_REF ?? 'main';
-  const root = join(mkdtempSync(join(tmpdir(), 'klingkit-baseline-')), 'checkout');
-  console.error(`baseline: ${ref} into ${root} (install from the pnpm store, build)`);
-  run('git', ['worktree', 'add', '--detach', root, ref], current);
-  const remove = () => {
-    run('git', ['worktree', 'remove', '--force', root], current);
-    rmSync(join(root, '..'), { recursive: true, force: true });
-  };
-  try {
-    run('pnpm', ['install', '--frozen-lockfile', '--offline'], root);
-    run('pnpm', ['exec', 'turbo', 'run', 'build', '--filter=@klingkit/mock-server'], root);
-  } catch (error) {
-    remove();
-    throw error;
-  }
-  return { root, remove };
-}
-
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+/** @param {string} scenario @param {string} root @returns {{ ms: number }} */
 const sample = (scenario, root) =>
-  JSON.parse(run(process.execPath, [sampleScript, scenario, root], current).split('\n').at(-1));
+  JSON.parse(run(process.execPath, [sampleScript, scenario, root], current).split('\n').at(-1) ?? '');
 
 const baseline = baselineCheckout();
 try {
   const checkouts = { baseline: baseline.root, current };
-  const commit = (root) => run('git', ['rev-parse', '--short', 'HEAD'], root);
-  const hasKit = (root) => existsSync(join(root, 'packages/mock-server/dist/testing/index.js'));
+  const hasKit = (/** @type {string} */ root) =>
+    existsSync(join(root, 'packages/mock-server/dist/testing/index.js'));
+  /** @type {[string, string][]} */
   const rows = [
     ['cold', 'cold import + first createMockServer() + first answer'],
     ['generate-defaults', "generate() of 2 images, the client's defaults"],
@@ -54,24 +29,25 @@ try {
     ['generate-testkit', 'generate() of 2 images, createTestKit() defaults, first call'],
     ['generate-testkit-warm', `generate() of 2 images, createTestKit() defaults, calls 2-11 (median)`],
   ];
+  /** @type {Record<string, Record<string, number[]>>} */
   const results = {};
   for (let round = 0; round < samples; round++) {
     for (const [scenario] of rows) {
       for (const [name, root] of Object.entries(checkouts)) {
         if (scenario.startsWith('generate-testkit') && !hasKit(root)) continue;
         const { ms } = sample(scenario, root);
-        results[scenario] ??= {};
-        results[scenario][name] ??= [];
-        results[scenario][name].push(ms);
+        const byCheckout = results[scenario] ?? {};
+        results[scenario] = byCheckout;
+        byCheckout[name] = [...(byCheckout[name] ?? []), ms];
       }
     }
     console.error(`round ${round + 1}/${samples} done`);
   }
-  const cell = (values) =>
+  const cell = (/** @type {number[] | undefined} */ values) =>
     values
       ? `${median(values).toFixed(1)} (${Math.min(...values).toFixed(1)}-${Math.max(...values).toFixed(1)})`
       : 'n/a';
-  const defaults = median(results['generate-defaults'].baseline);
+  const defaults = median(results['generate-defaults']?.baseline ?? []);
   console.log(
     `\nbaseline ${commit(baseline.root)}, this checkout ${commit(current)}; Node ${process.version}; ${samples} fresh processes per cell; ms, median (min-max)\n`,
   );

@@ -17,11 +17,11 @@ const POOR_EVERY = 10;
 const POOR_BALANCE = 30;
 /**
  * Twice in the run the mock expires every token issued so far (`expireTokens`), so calls in flight meet 1004
- * and the clients must sign new ones. The expirations are EXPIRE_GAP_MS apart: a call re-signs once per
- * request, and one whose resends (after faults, with backoff) outlived a second expiration would fail.
+ * and the clients must sign new ones. A request re-signs once, so one whose resends (after faults, with
+ * backoff) outlived a second expiration would fail: the second expiration waits until every call that was
+ * in flight at the first has ended.
  */
 const EXPIRE_AT = [Math.floor(CALLS / 3), Math.floor((2 * CALLS) / 3)];
-const EXPIRE_GAP_MS = 2000;
 
 type Outcome = 'succeeded' | 'task failed' | 'balance spent';
 
@@ -103,21 +103,24 @@ describe('client under faults', () => {
         throw error;
       }
     };
-    // The calls from each expiration on wait for it, and each expiration for the gap after the one before.
-    let lastExpiredAt = Date.now();
-    const expirations: Promise<void>[] = [];
-    const expiration = (k: number): Promise<void> =>
-      (expirations[k] ??= (k === 0 ? Promise.resolve() : expiration(k - 1)).then(async () => {
-        const wait = lastExpiredAt + EXPIRE_GAP_MS - Date.now();
-        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    // The calls from each expiration on wait for it, and each expiration for the calls in flight at the one
+    // before to end.
+    const inFlight = new Set<Promise<unknown>>();
+    const expirations: Promise<Promise<unknown>[]>[] = [];
+    const expiration = (k: number): Promise<Promise<unknown>[]> =>
+      (expirations[k] ??= (k === 0 ? Promise.resolve([]) : expiration(k - 1)).then(async (before) => {
+        await Promise.allSettled(before);
         mock.expireTokens();
-        lastExpiredAt = Date.now();
+        return [...inFlight];
       }));
     const worker = async () => {
       while (next < CALLS) {
         const i = next++;
         for (let k = 0; k < EXPIRE_AT.length && i >= (EXPIRE_AT[k] as number); k++) await expiration(k);
-        outcomes.set(i, await call(i).catch((error: unknown) => `unexpected: ${String(error)}`));
+        const outcome = call(i).catch((error: unknown) => `unexpected: ${String(error)}`);
+        inFlight.add(outcome);
+        outcomes.set(i, await outcome);
+        inFlight.delete(outcome);
       }
     };
     try {

@@ -4,40 +4,25 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { findReadmes, REPO as repo, typescriptBlocks, WITH_EXAMPLES } from './readmes.js';
 
-const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const here = fileURLToPath(new URL('../', import.meta.url));
 const workDir = join(here, 'test-output', 'examples');
-const READMES = [
-  'README.md',
-  'spec/README.md',
-  'packages/client/README.md',
-  'packages/mock-server/README.md',
-  'apps/cli/README.md',
-  'apps/gallery/README.md',
-];
-
-/** Every ```ts block of a Markdown file, with the line it starts on. */
-function typescriptBlocks(markdown: string): { line: number; code: string }[] {
-  const blocks: { line: number; code: string }[] = [];
-  const pattern = /^```(?:ts|typescript)\n([\s\S]*?)^```/gm;
-  for (const match of markdown.matchAll(pattern)) {
-    blocks.push({ line: markdown.slice(0, match.index).split('\n').length, code: match[1] as string });
-  }
-  return blocks;
-}
 
 /** An example that imports vitest is a whole test file: it is run as well as type-checked. */
 const isTestFile = (code: string) => /^import [^;]+ from 'vitest';$/m.test(code);
 
 const files: { name: string; runs: boolean }[] = [];
+/** How many ```ts blocks each README holds. */
+const blockCounts = new Map<string, number>();
 
 beforeAll(async () => {
   await rm(workDir, { recursive: true, force: true });
   await mkdir(workDir, { recursive: true });
-  for (const readme of READMES) {
-    const markdown = await readFile(join(repo, readme), 'utf8').catch(() => '');
-    for (const { line, code } of typescriptBlocks(markdown)) {
+  for (const readme of findReadmes()) {
+    const blocks = typescriptBlocks(await readFile(join(repo, readme), 'utf8'));
+    blockCounts.set(readme, blocks.length);
+    for (const { line, code } of blocks) {
       const runs = isTestFile(code);
       const name = `${readme.replace(/[/.]/g, '_')}_L${line}${runs ? '.test' : ''}.ts`;
       // `export {}` makes each example a module, so top-level await and imports behave as in a user's file.
@@ -48,8 +33,13 @@ beforeAll(async () => {
 });
 
 describe('README examples', () => {
+  it('are found where they belong: a README meant to show code that is missing or holds none fails', () => {
+    const missing = WITH_EXAMPLES.filter((readme) => !blockCounts.get(readme));
+    expect(missing, 'READMEs missing, or without a ```ts block').toEqual([]);
+  });
+
   it('type-check against the built packages', async () => {
-    expect(files.length).toBeGreaterThanOrEqual(3);
+    expect(files.length).toBeGreaterThanOrEqual(WITH_EXAMPLES.length);
     await writeFile(
       join(workDir, 'tsconfig.json'),
       JSON.stringify({

@@ -216,7 +216,7 @@ export function createTransport(core: ClientCore, defaults: Settings): Transport
             ...init,
             headers: { ...init?.headers, Authorization: `Bearer ${token}` },
           };
-          // Only when there is one: undici's Request does more work for an explicit `signal: undefined`.
+          // Only when there is one: an attempt without a signal carries no `signal` key (tools/bench/README.md).
           if (signal) attempt.signal = signal;
           // Typed callers reach this through the verbs; the workflows' paths are checked by their own maps.
           const sent = (raw[method] as (path: string, init: object) => Promise<Sent>)(path, attempt);

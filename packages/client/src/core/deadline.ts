@@ -1,9 +1,9 @@
 import { KlingAbortError, KlingConnectionError } from './errors.js';
 
 /**
- * Per-request timeouts without a timer per request. Timers and AbortSignals cost more per call than the
- * rest of the client together (tools/bench), so long timeouts share one sweeper that checks deadlines
- * every SWEEP_MS; short ones (under ten sweeps) get their own timer to stay accurate.
+ * Per-request timeouts without a timer per request: a timer and an AbortSignal per call were the client's
+ * largest cost (tools/bench/README.md), so long timeouts share one sweeper that checks deadlines every
+ * SWEEP_MS; short ones (under ten sweeps) get their own timer to stay accurate.
  */
 const SWEEP_MS = 100;
 /** Ten sweeps: shorter timeouts get a timer of their own. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeErrorCode, KLING_ERROR_CODES, KlingApiError } from './errors.js';
 
-// The platform's table (platform-facts.md), written out independently of the implementation's table.
+// The platform's published error-code table, written out independently of the implementation's table.
 const platformTable: [code: number, http: number, category: string, retryable: boolean][] = [
   [1000, 401, 'auth', false],
   [1001, 401, 'auth', false],

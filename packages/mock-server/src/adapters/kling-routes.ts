@@ -1,4 +1,5 @@
 import { KLING_SERVERS } from '@klingkit/client';
+import { webOrigin } from '../http/web-origin.js';
 import type { MockServer } from '../mock-server.js';
 
 /** What the adapters need of a mock: its in-process door. */
@@ -53,19 +54,9 @@ export async function forwardToMock(mock: MockFetch, request: Request): Promise<
 }
 
 function checkedBaseUrl(baseUrl: unknown): string {
-  const url = typeof baseUrl === 'string' && URL.canParse(baseUrl) ? new URL(baseUrl) : undefined;
-  if (
-    !url ||
-    !/^https?:$/.test(url.protocol) ||
-    url.username ||
-    url.password ||
-    url.pathname !== '/' ||
-    url.search ||
-    url.hash
-  ) {
-    throw new RangeError(
-      `baseUrl must be an http(s) origin like https://api-singapore.klingai.com or http://localhost:4010 (scheme, host, port; no path, query or credentials): the mock serves the API at /v1/ on it; got ${JSON.stringify(String(baseUrl).slice(0, 200))}`,
-    );
-  }
-  return url.origin;
+  const origin = webOrigin(baseUrl);
+  if (origin) return origin;
+  throw new RangeError(
+    `baseUrl must be an http(s) origin like https://api-singapore.klingai.com or http://localhost:4010 (scheme, host, port; no path, query or credentials): the mock serves the API at /v1/ on it; got ${JSON.stringify(String(baseUrl).slice(0, 200))}`,
+  );
 }

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { MockRequest, MockResponse } from '../http/mock-request.js';
+import { webOrigin } from '../http/web-origin.js';
 
 /** The header that carries the control token (not `Authorization`, which the API uses). */
 export const CONTROL_TOKEN_HEADER = 'x-kling-mock-token';
@@ -224,21 +225,11 @@ function parseHost(value: string): { name: string; port: number | undefined } | 
 }
 
 function checkedOrigin(origin: string): string {
-  const url = URL.canParse(origin) ? new URL(origin) : undefined;
-  if (
-    !url ||
-    !/^https?:$/.test(url.protocol) ||
-    url.username ||
-    url.password ||
-    url.pathname !== '/' ||
-    url.search ||
-    url.hash
-  ) {
-    throw new RangeError(
-      `controlOrigins takes web origins like http://localhost:5173 (scheme, host, port; no path); got ${JSON.stringify(origin)}`,
-    );
-  }
-  return url.origin;
+  const checked = webOrigin(origin);
+  if (checked) return checked;
+  throw new RangeError(
+    `controlOrigins takes web origins like http://localhost:5173 (scheme, host, port; no path); got ${JSON.stringify(origin)}`,
+  );
 }
 
 /**

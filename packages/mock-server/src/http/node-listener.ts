@@ -162,9 +162,9 @@ function answerUnreadable(
 }
 
 /**
- * node:http's request as a MockRequest. A class rather than an object literal: a literal with getters made
+ * node:http's request as a MockRequest. A class rather than an object literal: a literal with getters makes
  * a new hidden class per request, allocated in old space and holding the request's closures, so every
- * request's objects survived young-generation collections (8 ms scavenges instead of 0.3 ms).
+ * request's objects would survive young-generation collections (see tools/bench/README.md).
  * Query, headers and origin are computed only when a route asks; a query by id needs only one header.
  */
 class NodeRequest implements MockRequest {

@@ -30,9 +30,8 @@ export function imageSize(aspectRatio: string, resolution: string): { width: num
  * indexes give visibly different pictures (colours and shapes seeded by a hash of prompt and index). The
  * watermark variant adds an unmistakable striped band across the lower third.
  *
- * Painting is a few tight loops over typed arrays (about 2 ms for 512 px), and the PNG is compressed by
- * zlib on libuv's thread pool, so a render holds up other requests for milliseconds, not for the tens of
- * milliseconds a synchronous encode takes.
+ * Painting is a few tight loops over typed arrays, and the PNG is compressed by zlib on libuv's thread
+ * pool, so a render holds up other requests only for the painting, never for the encode.
  */
 export function renderResultImage(spec: ResultImageSpec): Promise<Buffer> {
   const { width, height } = imageSize(spec.aspectRatio, spec.resolution);

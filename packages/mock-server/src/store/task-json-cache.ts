@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { type TaskRecord, toTaskObject } from './task-record.js';
 
 interface Entry {
@@ -8,13 +9,13 @@ interface Entry {
 }
 
 /**
- * Task objects serialized once per state. A polling client asks for the same task many times between two
- * changes, and building and serializing the object was a tenth of a query's cost. An entry is valid while
- * the record's status, `updated_at` and the result-URL origin are unchanged (nothing else of a record
- * changes after create). Bounded: past `limit` entries the oldest is dropped.
+ * Task objects serialized once per state: a polling client asks for the same task many times between two
+ * changes, and building and serializing the object is a sizeable share of answering a query. An entry is
+ * valid while the record's status, `updated_at` and the result-URL origin are unchanged (nothing else of
+ * a record changes after create). Bounded: past `limit` entries the least recently read is dropped.
  */
 export function createTaskJsonCache(limit: number) {
-  const entries = new Map<TaskRecord, Entry>();
+  const entries = new LRUCache<TaskRecord, Entry>({ max: limit });
   return {
     /** The record's API task object as JSON, with result URLs on `origin`. */
     get(record: TaskRecord, origin: string): string {
@@ -22,9 +23,7 @@ export function createTaskJsonCache(limit: number) {
       if (hit && hit.status === record.status && hit.updatedAt === record.updatedAt && hit.origin === origin)
         return hit.json;
       const json = JSON.stringify(toTaskObject(record, origin));
-      entries.delete(record);
       entries.set(record, { status: record.status, updatedAt: record.updatedAt, origin, json });
-      if (entries.size > limit) entries.delete(entries.keys().next().value as TaskRecord);
       return json;
     },
     get size() {

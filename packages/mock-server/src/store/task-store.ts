@@ -12,7 +12,7 @@ export function createTaskStore(maxTasks: number) {
   const externalKey = (account: string, externalTaskId: string) => `${account}\u0000${externalTaskId}`;
 
   // Forgotten records stay in their account's list until half of it is dead, then the list is compacted:
-  // removing each one on the spot was a scan and a shift of up to maxTasks entries per create.
+  // removing each one on the spot would scan and shift up to maxTasks entries per create.
   const deadByAccount = new Map<string, number>();
   const isLive = (record: TaskRecord) => byId.get(record.taskId) === record;
 

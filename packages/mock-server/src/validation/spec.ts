@@ -31,7 +31,7 @@ export interface KlingRule {
   message: string;
 }
 
-/** A rule JSON Schema cannot express, evaluated by validation/checks.ts. */
+/** A rule JSON Schema cannot express, evaluated by the request validator (request-validator.ts). */
 export type KlingCheck =
   | { id: string; kind: 'max-references'; field: string; fields: string[]; max: number; message: string }
   | { id: string; kind: 'template-references'; field: string; prefix: string; list: string; message: string };

@@ -1,9 +1,10 @@
 // The klingkit mock over HTTP, with the concurrency limit raised so creates succeed, and one task to query.
 // BENCH_MOCK_MODULE names another build of the mock (its dist/index.js, e.g. a worktree of main) to
-// measure it side by side with this one.
+// measure it side by side with this one (mock-throughput.mjs and query-path.mjs compare two).
 import { SignJWT } from 'jose';
 import './report-cpu.mjs';
 
+/** @type {typeof import('@klingkit/mock-server')} */
 const { createMockServer } = await import(process.env.BENCH_MOCK_MODULE || '@klingkit/mock-server');
 
 // The rounds of creates add 300,000 tasks on a slow machine and 1.4 million on a fast one: raise the store's
