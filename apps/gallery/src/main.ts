@@ -141,17 +141,17 @@ form.addEventListener('submit', async (event) => {
   // The selects only offer the spec's enum values, so their strings are the request's literal types.
   const omniRequest: OmniImageCreateRequest = {
     prompt,
-    model_name: field('model') as OmniImageCreateRequest['model_name'],
-    aspect_ratio: field('aspect_ratio') as OmniImageCreateRequest['aspect_ratio'],
-    resolution: field('resolution') as OmniImageCreateRequest['resolution'],
+    model_name: field('model') as NonNullable<OmniImageCreateRequest['model_name']>,
+    aspect_ratio: field('aspect_ratio') as NonNullable<OmniImageCreateRequest['aspect_ratio']>,
+    resolution: field('resolution') as NonNullable<OmniImageCreateRequest['resolution']>,
     ...(series ? { result_type: 'series', series_amount: count } : { n: count }),
     ...(image && { image_list: [{ image }] }),
   };
   const generationsRequest: ImageGenerationCreateRequest = {
     prompt,
-    model_name: field('model') as ImageGenerationCreateRequest['model_name'],
-    aspect_ratio: field('aspect_ratio') as ImageGenerationCreateRequest['aspect_ratio'],
-    resolution: field('resolution') as ImageGenerationCreateRequest['resolution'],
+    model_name: field('model') as NonNullable<ImageGenerationCreateRequest['model_name']>,
+    aspect_ratio: field('aspect_ratio') as NonNullable<ImageGenerationCreateRequest['aspect_ratio']>,
+    resolution: field('resolution') as NonNullable<ImageGenerationCreateRequest['resolution']>,
     n: count,
     ...(image && { image }),
   };

@@ -3,27 +3,14 @@
  * speaks plain HTTP to a TLS client, a server that never answers. Each error must say where (method, origin
  * and path) and why (the innermost cause), keep `cause`, and carry no token or key.
  */
-import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KlingConnectionError } from '../src/core/errors.js';
 import { createKlingClient } from '../src/kling-client.js';
+import { listen, stop } from './loopback.js';
 
 const API_KEY = 'ak-9f8e7d6c5b4a-secret';
 const TASK = '867283741759111202';
-
-async function listen(server: Server): Promise<number> {
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return (server.address() as AddressInfo).port;
-}
-
-async function stop(server: Server): Promise<void> {
-  server.closeAllConnections();
-  server.close();
-  await once(server, 'close');
-}
 
 /** The rejection of `call`, which must be a KlingConnectionError. */
 async function failure(call: Promise<unknown>): Promise<KlingConnectionError> {

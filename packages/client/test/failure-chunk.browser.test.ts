@@ -4,28 +4,15 @@
  * chunk once, however many calls fail at the same time, and words the errors with it; a page that cannot
  * fetch the chunk still gets each call's own failure, fetch's error as its cause.
  */
-import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { build } from 'esbuild';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listen, stop } from './loopback.js';
 
 /** Debian's Chromium; playwright never downloads a browser of its own here. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-async function listen(server: Server): Promise<number> {
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return (server.address() as AddressInfo).port;
-}
-
-async function stop(server: Server): Promise<void> {
-  server.closeAllConnections();
-  server.close();
-  await once(server, 'close');
-}
 
 /**
  * The page: three calls at once to an API nobody listens on, each reported as how it failed. A script of the

@@ -4,30 +4,17 @@
  * the answer's KlingApiError as it was, or a KlingConnectionError that keeps fetch's error as its cause, never
  * the loader's error; and nothing is resent, since the retry decision is in the chunk that did not load.
  */
-import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { KlingApiError, KlingConnectionError } from '../src/core/errors.js';
 import { createKlingClient } from '../src/kling-client.js';
+import { listen, stop } from './loopback.js';
 
 vi.mock('../src/core/failure.js', () => {
   throw new Error('chunk failed to load');
 });
 
 const TASK = '867283741759111202';
-
-async function listen(server: Server): Promise<number> {
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return (server.address() as AddressInfo).port;
-}
-
-async function stop(server: Server): Promise<void> {
-  server.closeAllConnections();
-  server.close();
-  await once(server, 'close');
-}
 
 let limited: Server;
 let limitedPort: number;

@@ -32,7 +32,8 @@ Tasks        --profile fast|realistic (fast)  --processing-after-ms N  --process
              --max-tasks N (200000)  --retention-days N (30) or --retention-ms N  --seed FILE
 Limits       --concurrency N (20)  --requests-per-second N  --balance N (units per account)
 Faults       --latency-ms N  --server-error-rate R  --rate-limit-rate R  --drop-rate R (each 0-1, 1 in all)
-             --after-create-share R (0.5)  --fault-seed N (1)
+             --after-create-share R (0.5)  --fault-seed N (1)  --retry-after-seconds N (1, on 1302/1303)
+Journal      --journal-size N (1000 API requests kept for GET /__mock/requests; 0 keeps none)
 Callbacks    --callback-host HOST ...  (loopback names only by default)
 Replay       --replay PATH (a .cassette.jsonl file or a directory of them; unrecorded requests are simulated)
 Testing      --drift JSON  answers that break the spec on purpose, for testing a drift recorder:
@@ -45,11 +46,11 @@ Other        --help  --version
 Every number is checked against the range its control takes (the mock's README lists them). --seed reads
 {"tasks": [...]} as POST /__mock/seed takes it (at most 16 MiB). --public-url is the base of result URLs;
 without it, URLs follow a request's Forwarded / X-Forwarded-Proto / X-Forwarded-Host, else its Host.
-Controls live under /__mock/ (reset, tasks, callbacks, stats, clock, config, fail-next, inject-error, seed):
-POSTs send content-type application/json; web pages on other origins are refused. --control-token makes
-them need the token in the ${CONTROL_TOKEN_HEADER} header; without one they are off when --host is not a
-loopback address. --control-origin allows a web page's origin, --control-host a Host name besides loopback
-names and the listen host.
+Controls live under /__mock/ (reset, tasks, callbacks, stats, clock, config, fail-next, inject-error,
+requests, seed): POSTs send content-type application/json; web pages on other origins are refused.
+--control-token makes them need the token in the ${CONTROL_TOKEN_HEADER} header (so does the X-Kling-Mock
+request header); without one they are off when --host is not a loopback address. --control-origin allows
+a web page's origin, --control-host a Host name besides loopback names and the listen host.
 Exit status: 2 for a bad flag, 1 when the mock cannot start (port in use, seed file refused).`;
 
 /** A mistake on the command line: one line saying what and which flag, exit 2. */
@@ -102,6 +103,8 @@ function parse() {
       'drop-rate': number,
       'after-create-share': number,
       'fault-seed': number,
+      'retry-after-seconds': number,
+      'journal-size': number,
       'callback-host': { type: 'string', multiple: true, default: [] },
       replay: { type: 'string' },
       drift: { type: 'string' },
@@ -183,6 +186,7 @@ for (const [flag, key, range] of [
   ['drop-rate', 'dropRate', CONTROL_RANGES.share],
   ['after-create-share', 'afterCreateShare', CONTROL_RANGES.share],
   ['fault-seed', 'seed', CONTROL_RANGES.seed],
+  ['retry-after-seconds', 'retryAfterSeconds', CONTROL_RANGES.retryAfterSeconds],
 ] as const) {
   const value = numberFlag(flag, range);
   if (value !== undefined) faults[key] = value;
@@ -205,6 +209,7 @@ const retentionMs =
     : retentionDays * DAY_MS;
 const maxTasks = numberFlag('max-tasks', { min: 1, max: Number.MAX_SAFE_INTEGER, whole: true }, ' (tasks)');
 const maxBodyBytes = numberFlag('max-body-bytes', CONTROL_RANGES.maxBodyBytes);
+const journalSize = numberFlag('journal-size', CONTROL_RANGES.journalSize, ' (requests)');
 const headersTimeoutMs = numberFlag('headers-timeout-ms', CONTROL_RANGES.listenTimeoutMs);
 const requestTimeoutMs = numberFlag('request-timeout-ms', CONTROL_RANGES.listenTimeoutMs);
 if ((headersTimeoutMs ?? 10_000) > (requestTimeoutMs ?? 60_000))
@@ -275,6 +280,7 @@ try {
     faults,
     ...(maxTasks !== undefined && { maxTasks }),
     ...(maxBodyBytes !== undefined && { maxBodyBytes }),
+    ...(journalSize !== undefined && { journalSize }),
     ...(retentionMs !== undefined && { retentionMs }),
     ...(publicUrl !== undefined && { publicUrl }),
     ...(values['callback-host'].length > 0 && { callbacks: { allowedHosts: values['callback-host'] } }),

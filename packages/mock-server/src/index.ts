@@ -12,9 +12,14 @@ export type {
   MockServerControls,
   MockStats,
 } from './controls/mock-controls.js';
+export type { MockDirectives } from './controls/mock-directives.js';
+export { MOCK_DIRECTIVES_HEADER } from './controls/mock-directives.js';
 export type { AnswerDrift, AnswerDriftChange } from './faults/answer-drift.js';
 export type { FaultChanges, FaultOptions } from './faults/fault-injector.js';
+export type { InjectErrorOptions } from './faults/injected-errors.js';
+export type { OperationId, OperationKind } from './http/api-call.js';
 export type { ListenOptions } from './http/node-listener.js';
+export type { JournalEntry, JournalEntryBase, JournalFilter } from './journal/journal.js';
 export type { TimingProfile, Timings } from './lifecycle/timings.js';
 export { TIMING_PROFILES } from './lifecycle/timings.js';
 export type { LimitChanges, LimitOptions } from './limits/account-limits.js';
@@ -29,3 +34,4 @@ export type { Recorder, RecorderOptions } from './record/recorder.js';
 export { createRecorder } from './record/recorder.js';
 export type { SeedTask, SeedTaskFields } from './seed/seed-tasks.js';
 export { SeedError } from './seed/seed-tasks.js';
+export type { DocumentedErrorCode } from './validation/spec.js';

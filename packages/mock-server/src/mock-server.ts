@@ -24,6 +24,7 @@ import { createFetchHandler } from './http/fetch-handler.js';
 import { forwardedOrigin } from './http/forwarded.js';
 import { createNodeListener, type ListenOptions } from './http/node-listener.js';
 import { createImageCache } from './images/image-cache.js';
+import { createJournal } from './journal/journal.js';
 import { createClock } from './lifecycle/clock.js';
 import { createTaskLifecycle } from './lifecycle/task-lifecycle.js';
 import { TIMING_PROFILES, type TimingProfile, type Timings } from './lifecycle/timings.js';
@@ -40,44 +41,46 @@ import { type TaskRecord, toTaskObject } from './store/task-record.js';
 import { createTaskStore } from './store/task-store.js';
 import { loadCompiledSchemas } from './validation/compiled-schemas.js';
 import { createRequestValidator } from './validation/request-validator.js';
-import { errorStatuses, loadSpec, specSha256 } from './validation/spec.js';
+import { errorStatuses, loadSpec, retryAfterCodes, specSha256 } from './validation/spec.js';
 
 export interface MockServerOptions extends Omit<ControlAccessOptions, 'publicUrl'> {
   /** AccessKey/SecretKey pairs. With neither accounts nor API keys, the demo account exists. */
-  accounts?: KeyPairAccount[];
+  accounts?: KeyPairAccount[] | undefined;
   /** Opaque API keys accepted as bearer tokens. */
-  apiKeys?: string[];
+  apiKeys?: string[] | undefined;
   /** Task timings: `fast` (default, for tests) or `realistic` (seconds, for demos). */
-  profile?: TimingProfile;
+  profile?: TimingProfile | undefined;
   /** Overrides single timing values of the profile. */
-  timings?: Partial<Timings>;
-  limits?: LimitOptions;
-  faults?: FaultOptions;
-  callbacks?: CallbackOptions;
+  timings?: Partial<Timings> | undefined;
+  limits?: LimitOptions | undefined;
+  faults?: FaultOptions | undefined;
+  callbacks?: CallbackOptions | undefined;
   /** How long result URLs keep working after a task ends, in mock-clock ms. Default 30 days. */
-  retentionMs?: number;
+  retentionMs?: number | undefined;
   /** Tasks kept in memory; past it the oldest ended tasks are forgotten. Default 200 000. */
-  maxTasks?: number;
+  maxTasks?: number | undefined;
   /** Largest accepted request body. Default 64 MiB (ten 10 MB images as Base64 fit). */
-  maxBodyBytes?: number;
+  maxBodyBytes?: number | undefined;
   /** Rendered images kept in memory (LRU). Default 256. */
-  imageCacheSize?: number;
+  imageCacheSize?: number | undefined;
   /**
    * Base of result URLs (an origin, and a path prefix if the mock sits under one), e.g. behind a proxy.
    * Default: from the request that reads them, its `Forwarded` / `X-Forwarded-Proto` / `X-Forwarded-Host`
    * headers when they are usable, else the origin it came in on. `publicUrl` wins over those headers.
    */
-  publicUrl?: string;
+  publicUrl?: string | undefined;
+  /** API requests the journal (`requests()`) keeps, the oldest dropping out; 0 keeps none. Default 1,000. */
+  journalSize?: number | undefined;
   /**
    * Cassettes to replay (see the README's "Recording and replay"): a `*.cassette.jsonl` file, a directory of
    * them, or entries. Recorded requests get the recorded answers; others are simulated.
    */
-  replay?: string | readonly CassetteEntry[];
+  replay?: string | readonly CassetteEntry[] | undefined;
   /**
    * Answers that break the spec on purpose, for testing a drift recorder without the live API (see
    * `AnswerDrift`); also a control (`configure({ drift })`). Never set it in a mock that stands for the API.
    */
-  drift?: AnswerDrift;
+  drift?: AnswerDrift | undefined;
 }
 
 export interface MockServer extends MockServerControls {
@@ -94,11 +97,16 @@ export interface MockServer extends MockServerControls {
 }
 
 const THIRTY_DAYS_MS = 30 * 24 * 60 * 60 * 1000;
+const DEFAULT_JOURNAL_SIZE = 1000;
 /** Serialized task objects kept for polling clients; about 0.5 MB at most. */
 const TASK_JSON_CACHE_SIZE = 1024;
 
 let shared:
-  | { validator: ReturnType<typeof createRequestValidator>; statuses: Map<number, number> }
+  | {
+      validator: ReturnType<typeof createRequestValidator>;
+      statuses: Map<number, number>;
+      retryAfterCodes: Set<number>;
+    }
   | undefined;
 
 /** The spec's validators (compiled at build time, or now from sources); every mock in a process shares them. */
@@ -106,7 +114,11 @@ function sharedSpecParts() {
   if (!shared) {
     const spec = loadSpec();
     const schemas = loadCompiledSchemas(spec, specSha256());
-    shared = { validator: createRequestValidator(spec, schemas), statuses: errorStatuses(spec) };
+    shared = {
+      validator: createRequestValidator(spec, schemas),
+      statuses: errorStatuses(spec),
+      retryAfterCodes: retryAfterCodes(spec),
+    };
   }
   return shared;
 }
@@ -119,12 +131,14 @@ function sharedSpecParts() {
  */
 export function createMockServer(options: MockServerOptions = {}): MockServer {
   // The parts.
-  const { validator, statuses } = sharedSpecParts();
+  const { validator, statuses, retryAfterCodes } = sharedSpecParts();
   const clock = createClock();
   const accounts = options.accounts ?? (options.apiKeys?.length ? [] : [DEMO_ACCOUNT]);
   const labels = createAccountLabels(accounts.map((account) => account.accessKey));
+  const profile = checkedProfile(options.profile ?? 'fast');
   const timings: TimingsSetting = {
-    current: checkedTimings(TIMING_PROFILES[checkedProfile(options.profile ?? 'fast')], options.timings),
+    current: checkedTimings(TIMING_PROFILES[profile], options.timings),
+    profile,
   };
   const bounds = { maxTasks: options.maxTasks ?? 200_000, imageCacheSize: options.imageCacheSize ?? 256 };
   for (const [name, value] of Object.entries(bounds)) {
@@ -157,7 +171,8 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
   const callbacks = createCallbackDispatcher(options.callbacks);
   if (options.publicUrl) callbacks.self.addOrigin(options.publicUrl);
   const faults = createFaultInjector(options.faults);
-  const injectedErrors = createInjectedErrors(statuses);
+  const injectedErrors = createInjectedErrors(statuses, retryAfterCodes);
+  const journal = createJournal(options.journalSize ?? DEFAULT_JOURNAL_SIZE, clock, labels);
   const outcomes = createOutcomes();
   const images = createImageCache(bounds.imageCacheSize);
   const taskJson = createTaskJsonCache(TASK_JSON_CACHE_SIZE);
@@ -223,6 +238,7 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
     callbacks,
     faults,
     injectedErrors,
+    journal,
     outcomes,
     images,
     taskJson,
@@ -263,7 +279,13 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
     controls: stage.createControlStage(createControlRoutes(controls, access)),
     preflight: stage.preflight,
     images: stage.createImageStage(context),
+    journal,
     apiPath: stage.createApiPathStage(context.fail),
+    directives: stage.createDirectiveStage({
+      access,
+      codes: { statuses, retryAfter: retryAfterCodes },
+      fail: context.fail,
+    }),
     ...(replay && { replay: replay.replay }),
     progress: () => context.lifecycle.tick(),
     latency: stage.createLatencyStage(faults),

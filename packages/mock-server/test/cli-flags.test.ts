@@ -40,8 +40,8 @@ describe('kling-mock flags', () => {
         '--drop-rate',
         '0.05',
       ],
-      ...['--after-create-share', '0.25', '--fault-seed', '42'],
-      ...['--requests-per-second', '1000', '--balance', '7', '--concurrency', '9'],
+      ...['--after-create-share', '0.25', '--fault-seed', '42', '--retry-after-seconds', '3'],
+      ...['--requests-per-second', '1000', '--balance', '7', '--concurrency', '9', '--journal-size', '1'],
       ...[
         '--profile',
         'realistic',
@@ -64,8 +64,13 @@ describe('kling-mock flags', () => {
           dropRate: 0.05,
           afterCreateShare: 0.25,
           seed: 42,
+          retryAfterSeconds: 3,
         },
       });
+      // The journal keeps one request: the last.
+      for (const id of ['a', 'b']) await fetch(`${mock.url}/v1/images/generations/${id}`);
+      const journal = (await (await fetch(`${mock.url}/__mock/requests`)).json()) as { path: string }[];
+      expect(journal.map((entry) => entry.path)).toEqual(['/v1/images/generations/b']);
     } finally {
       expect(await mock.stop()).toBe(0);
     }
@@ -134,6 +139,14 @@ describe('kling-mock flags', () => {
       [['--server-error-rate', '1.5'], '--server-error-rate must be a number from 0 to 1; got "1.5"'],
       [['--drop-rate', 'often'], '--drop-rate must be a number from 0 to 1; got "often"'],
       [['--fault-seed', '1.5'], '--fault-seed must be a whole number from 0 to 4294967295; got "1.5"'],
+      [
+        ['--retry-after-seconds', '3601'],
+        '--retry-after-seconds must be a whole number from 0 to 3600 (1 hour); got "3601"',
+      ],
+      [
+        ['--journal-size', '1e6'],
+        '--journal-size must be a whole number from 0 to 100000 (requests); got "1e6"',
+      ],
       [['--requests-per-second', '0'], '--requests-per-second must be a whole number from 1 to 1000000000'],
       [
         ['--balance', '0x10'],

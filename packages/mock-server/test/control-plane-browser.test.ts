@@ -143,6 +143,35 @@ describe('a page on another origin', () => {
     await page.close();
   });
 
+  it('cannot steer an API request with the X-Kling-Mock header', async () => {
+    const page = await browser.newPage();
+    await page.goto(attackerUrl);
+    const since = mock.requests().at(-1)?.sequence ?? 0;
+    const results = await page.evaluate(
+      async ({ base, key }) => {
+        const tryFetch = async (init: RequestInit) => {
+          try {
+            const response = await fetch(`${base}/v1/images/generations`, init);
+            return { type: response.type, status: response.status };
+          } catch (error) {
+            return { error: String(error) };
+          }
+        };
+        return [
+          // Not a simple request: the API's preflight does not allow the header, so the GET never leaves.
+          await tryFetch({ headers: { authorization: `Bearer ${key}`, 'x-kling-mock': 'code=1101' } }),
+          // no-cors requests may carry only safelisted headers: the browser drops it, the GET goes unsteered.
+          await tryFetch({ mode: 'no-cors', headers: { 'x-kling-mock': 'code=1101' } }),
+        ];
+      },
+      { base: mockUrl, key: API_KEY },
+    );
+    expect(results).toEqual([{ error: 'TypeError: Failed to fetch' }, { type: 'opaque', status: 0 }]);
+    // Only the unsteered GET reached the API (and was refused for want of credentials).
+    expect(mock.requests({ since }).map((entry) => entry.code)).toEqual([1001]);
+    await page.close();
+  });
+
   it('changes nothing with text/plain, no-cors and JSON POSTs', async () => {
     const page = await browser.newPage();
     const answers = await wireAnswers(page);
@@ -291,6 +320,19 @@ describe('a DNS-rebinding page', () => {
     // The page does reach the mock: the API answers it (and wants credentials).
     expect(results[4]?.status).toBe(401);
     expect(state()).toBe(before);
+
+    // Same-origin as far as the browser can tell, the page may send any header: the mock refuses the
+    // X-Kling-Mock header on the Host, as it refuses the controls.
+    const steered = await page.evaluate(async (key) => {
+      const response = await fetch('/v1/images/generations', {
+        headers: { authorization: `Bearer ${key}`, 'x-kling-mock': 'code=1101' },
+      });
+      return { status: response.status, body: (await response.json()) as { code: number; message: string } };
+    }, API_KEY);
+    expect(steered.status).toBe(403);
+    expect(steered.body.code).toBe(1103);
+    expect(steered.body.message).toContain('DNS rebinding');
+    expect(mock.requests().at(-1)).toMatchObject({ code: 1103, status: 403 });
     await page.close();
   });
 });

@@ -450,7 +450,11 @@ describe('controls over HTTP', () => {
   it('resets, inspects, advances the clock and configures', async () => {
     const { client, raw } = setup();
     const post = (path: string, body?: string) =>
-      raw(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      raw(path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        ...(body !== undefined && { body }),
+      });
     await client.tasks.create('generations', { prompt: 'x' });
     expect(((await (await raw('/__mock/tasks')).json()) as unknown[]).length).toBe(1);
     const clock = (await (await post('/__mock/clock', '{"advanceMs":5000}')).json()) as { now: number };

@@ -222,7 +222,12 @@ describe('result URLs behind a proxy', () => {
       target.protocol = upstream.protocol;
       target.host = upstream.host;
       const body = request.method === 'GET' ? undefined : await request.arrayBuffer();
-      return fetch(target, { method: request.method, headers, body, redirect: 'manual' });
+      return fetch(target, {
+        method: request.method,
+        headers,
+        ...(body !== undefined && { body }),
+        redirect: 'manual',
+      });
     };
     const kling = createKlingClient({
       apiKey: API_KEY,

@@ -44,7 +44,10 @@ const request = await perCall(
   {
     'new Request(url, { method })': () => new Request(url, { method: 'GET' }),
     'new Request(url, { method, signal: undefined })': () =>
-      new Request(url, { method: 'GET', signal: undefined }),
+      new Request(
+        url,
+        /** @type {RequestInit} */ (/** @type {unknown} */ ({ method: 'GET', signal: undefined })),
+      ),
   },
   2000,
 );

@@ -18,7 +18,7 @@ const server = fileURLToPath(new URL('./servers/mock.mjs', import.meta.url));
  */
 function startMock(root) {
   const entry = pathToFileURL(`${root}/packages/mock-server/dist/index.js`).href;
-  const child = fork(server, { stdio: 'inherit', env: { ...process.env, BENCH_MOCK_ENTRY: entry } });
+  const child = fork(server, { stdio: 'inherit', env: { ...process.env, BENCH_MOCK_MODULE: entry } });
   return new Promise((resolve) =>
     child.once('message', (info) => resolve({ .../** @type {any} */ (info), child })),
   );

@@ -1,4 +1,5 @@
 import { KLING_ERROR_CODES, KlingApiError } from '@klingkit/client';
+import type { DocumentedErrorCode } from '@klingkit/mock-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Rig, rig, type Transport } from './transports.js';
 
@@ -63,7 +64,8 @@ describe.each<Transport>(['in-process', 'http', 'prism proxy'])('contract throug
     const { mock, client, violations, prismProblems } = await open(transport);
     for (const [code, info] of Object.entries(KLING_ERROR_CODES)) {
       // The client cures 1003/1004 by re-signing and sending once more, so those must be answered twice.
-      mock.injectError(Number(code), code === '1003' || code === '1004' ? 2 : 1);
+      // The client's table and the mock's typed union both come from the spec's documented codes.
+      mock.injectError(Number(code) as DocumentedErrorCode, code === '1003' || code === '1004' ? 2 : 1);
       const error = await errorOf(client.GET('/v1/images/omni-image', {}));
       expect({ code: error.code, status: error.httpStatus }).toEqual({
         code: Number(code),

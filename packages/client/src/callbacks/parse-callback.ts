@@ -60,12 +60,12 @@ export type ParsedCallback =
 
 export interface ParseCallbackOptions {
   /** Parse as this family; by default an Omni-Image task is recognised by `task_result`. */
-  family?: TaskFamily;
+  family?: TaskFamily | undefined;
   /**
    * Largest body accepted, in bytes: of a string or bytes as given, of an already parsed value as its JSON
    * would be. Default 1 MiB ({@link MAX_CALLBACK_BYTES}); a task object is a few kB.
    */
-  maxBytes?: number;
+  maxBytes?: number | undefined;
 }
 
 /** The default largest callback body: 1 MiB, hundreds of times a real task object. */

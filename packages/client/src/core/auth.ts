@@ -11,9 +11,9 @@ export interface KeyPairCredentials {
   accessKey: string;
   secretKey: string;
   /** Token lifetime in seconds. The platform documents 1800 (30 minutes). */
-  tokenTtlSeconds?: number;
+  tokenTtlSeconds?: number | undefined;
   /** Sign a fresh token this many seconds before the cached one expires. Default 300. */
-  refreshAheadSeconds?: number;
+  refreshAheadSeconds?: number | undefined;
   apiKey?: never;
   getToken?: never;
 }

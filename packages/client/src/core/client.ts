@@ -9,6 +9,7 @@ import type { paths } from '../generated/schema.js';
 import { createTokenProvider, type KlingCredentials, type TokenProvider } from './auth.js';
 import { abortError, sleep, withDeadline } from './deadline.js';
 import { KlingApiError, KlingConnectionError } from './errors.js';
+import type { Resolved } from './options.js';
 import type { RetryOptions, RetryState } from './retry.js';
 
 /** The hosts the platform serves the API from. */
@@ -30,9 +31,9 @@ export interface KlingLogger {
 /** Settings that can be given client-wide and overridden per call. */
 export interface RequestOptions extends RetryOptions {
   /** Per-request timeout (one HTTP exchange, not a whole wait). Default 60 000 ms; 0 disables it. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Cancels the call, including any backoff wait. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /** The settings a client gives every call unless the call says otherwise; `withOptions()` changes them. */
@@ -42,21 +43,21 @@ export type ClientDefaults = Omit<RequestOptions, 'signal'>;
 export type KlingClientOptions = KlingCredentials &
   ClientDefaults & {
     /** API origin; default {@link KLING_SERVERS.singapore}. Point it at a mock server in tests. */
-    baseUrl?: string;
+    baseUrl?: string | undefined;
     /**
      * A WHATWG fetch, e.g. a mock server's in-process handler. Default: the global `fetch`, looked up at each
      * request, so that one installed later (MSW's `server.listen()`, a test's spy) is used too.
      */
-    fetch?: (request: Request) => Promise<Response>;
+    fetch?: ((request: Request) => Promise<Response>) | undefined;
     /** Extra headers sent with every request. */
-    headers?: ClientOptions['headers'];
-    logger?: KlingLogger;
+    headers?: ClientOptions['headers'] | undefined;
+    logger?: KlingLogger | undefined;
     /**
      * For tests: the time the client waits on (poll intervals, retry backoff, `wait`'s deadline), e.g. a mock
      * server's clock, so that a wait takes no real time. Default: real time and timers. Per-request
      * timeouts and token lifetimes always run on real time.
      */
-    clock?: KlingClock;
+    clock?: KlingClock | undefined;
   };
 
 /** The time `tasks.wait` and retries run on; see the `clock` option. */
@@ -165,7 +166,7 @@ export interface ClientCore {
   clock: KlingClock;
 }
 
-export type Settings = Required<ClientDefaults>;
+export type Settings = Resolved<ClientDefaults>;
 export const DEFAULT_SETTINGS: Settings = {
   maxRetries: 2,
   baseDelayMs: 1000,
@@ -182,8 +183,9 @@ export function createClientCore(options: KlingClientOptions): ClientCore {
     // openapi-fetch keeps the fetch it is given; looking the global one up per request lets a fetch installed
     // after the client was made (MSW, a test's spy) answer.
     fetch: options.fetch ?? ((request: Request) => fetch(request)),
-    // Left undefined, openapi-fetch sends no extra headers.
-    headers: options.headers,
+    // Left undefined, openapi-fetch sends no extra headers (it skips a missing header set); its type does not
+    // say so under exactOptionalPropertyTypes, and a conditional spread would cost the browser entry bytes.
+    headers: options.headers as NonNullable<ClientOptions['headers']>,
   });
   return { raw, tokens, baseUrl, logger: options.logger, clock: options.clock ?? { now: Date.now, sleep } };
 }

@@ -5,3 +5,9 @@ export function checkInteger(name: string, value: number, min: number, max: numb
   }
   return value;
 }
+
+/**
+ * Every option set, none undefined: what is left once defaults are filled in. `Required` alone keeps an
+ * option's `| undefined` (the public types admit it, so that callers may pass an unset variable).
+ */
+export type Resolved<T> = { [K in keyof T]-?: Exclude<T[K], undefined> };

@@ -3,13 +3,15 @@
  * failed attempt) imports this module, so none of it is in the browser entry.
  */
 
+import type { Resolved } from './options.js';
+
 export interface RetryOptions {
   /** Retries after the first attempt. Default 2. */
-  maxRetries?: number;
+  maxRetries?: number | undefined;
   /** First backoff step; the platform asks for at least one second on 1302/1303. Default 1000 ms. */
-  baseDelayMs?: number;
+  baseDelayMs?: number | undefined;
   /** Upper bound of one wait. Default 30 000 ms. */
-  maxDelayMs?: number;
+  maxDelayMs?: number | undefined;
 }
 
 /** A number from 0 (inclusive) to 1 (exclusive), like `Math.random()`. */
@@ -21,7 +23,7 @@ export type RandomSource = () => number;
  */
 export function backoffDelay(
   retry: number,
-  options: Required<RetryOptions>,
+  options: Resolved<RetryOptions>,
   retryAfterMs?: number,
   random: RandomSource = Math.random,
 ): number {
@@ -74,7 +76,7 @@ export type RetryDecision = 'resign' | 'look-up' | 'fail' | 'expire' | number;
 export function decideRetry(
   failure: RetryFailure,
   state: RetryState,
-  settings: Required<RetryOptions>,
+  settings: Resolved<RetryOptions>,
   random?: RandomSource,
 ): RetryDecision {
   const { code } = failure;

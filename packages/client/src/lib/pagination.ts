@@ -4,9 +4,9 @@ import { FAMILY_PATHS, type TaskFamily, type TaskOf } from './tasks.js';
 
 export interface ListOptions extends RequestOptions {
   /** Tasks per page, 1-500. Default 30 (the platform's default). */
-  pageSize?: number;
+  pageSize?: number | undefined;
   /** First page to read, 1-1000. Default 1. */
-  startPage?: number;
+  startPage?: number | undefined;
 }
 
 /** The platform's largest `pageNum`; the list cannot reach beyond it. */

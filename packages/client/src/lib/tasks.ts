@@ -47,13 +47,13 @@ export interface WaitOptions extends Omit<RequestOptions, 'timeoutMs'> {
    * Give up after this long with a KlingWaitTimeoutError (its `cause`: the failure of a poll the deadline cut
    * short). No request is sent after it and no backoff that would outlast it is started. Default 10 minutes.
    */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** First poll delay; later ones grow by half up to `maxPollIntervalMs`. Default 2000 ms. */
-  pollIntervalMs?: number;
+  pollIntervalMs?: number | undefined;
   /** Default 15 000 ms. */
-  maxPollIntervalMs?: number;
+  maxPollIntervalMs?: number | undefined;
   /** Called with each task state (status or `updated_at`) that differs from the last one seen. */
-  onProgress?: (task: TaskProgress) => void;
+  onProgress?: ((task: TaskProgress) => void) | undefined;
 }
 
 export interface GenerateResult<F extends TaskFamily> {

@@ -12,7 +12,7 @@ import type { TaskFamily, TaskWorkflows } from '../lib/tasks.js';
 
 export interface CallbackHandlerOptions {
   /** Parse every delivery as this family; by default Omni-Image tasks are recognised by their result. */
-  family?: TaskFamily;
+  family?: TaskFamily | undefined;
   /**
    * Receives each valid delivery, and the request it came with (to read a token from its URL, say).
    * Deliveries are at-least-once and may arrive out of order: make this idempotent and compare
@@ -25,19 +25,19 @@ export interface CallbackHandlerOptions {
    * Largest body accepted: a larger one is refused (413) before or while it is read, and a body a framework
    * already parsed is measured as JSON. Default 1 MiB; a task object is a few kB.
    */
-  maxBodyBytes?: number;
+  maxBodyBytes?: number | undefined;
   /**
    * A sender that has not finished its body this long after the handler was called gets 408 and the connection
    * is closed. Default 10 000 ms. (Node's own `server.headersTimeout` and `requestTimeout` bound what comes
    * before; a body a framework already read is the framework's to bound.)
    */
-  bodyTimeoutMs?: number;
+  bodyTimeoutMs?: number | undefined;
   /**
    * By default only `application/json` (or `…+json`) bodies are read; others get 415. A web page can post
    * `text/plain` or form bodies to any URL without asking, but not JSON, so this keeps pages a victim has open
    * from forging deliveries to a receiver they can reach (localhost, an intranet). The platform posts JSON.
    */
-  acceptAnyContentType?: boolean;
+  acceptAnyContentType?: boolean | undefined;
   /**
    * Check each valid delivery with the API before acting on it: the task is queried by its `task_id`
    * (`verify.tasks.get`, e.g. a KlingClient) and `onTask` receives the queried task, the source of truth,
@@ -47,7 +47,7 @@ export interface CallbackHandlerOptions {
    * callback URL) is what tells a real delivery from a forged one. The query runs with the client's own
    * timeout and retries, while the sender waits: give `verify` a client with short ones.
    */
-  verify?: { tasks: Pick<TaskWorkflows, 'get'> };
+  verify?: { tasks: Pick<TaskWorkflows, 'get'> } | undefined;
 }
 
 /** Request with a body already parsed by a framework (Express' `express.json()`, for instance). */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { abortError } from '../core/deadline.js';
-import { checkInteger } from '../core/options.js';
+import { checkInteger, type Resolved } from '../core/options.js';
 import { describeValue, KlingDownloadError, type KlingDownloadErrorReason } from './download-error.js';
 import { fileInside, safeFileStem } from './file-names.js';
 
@@ -19,22 +19,22 @@ interface DownloadableTask {
 
 export interface DownloadOptions {
   /** Also save each `watermark_url` variant, as `<name>-watermark.<ext>`. Default false. */
-  watermark?: boolean;
+  watermark?: boolean | undefined;
   /**
    * Default: the global `fetch` (result URLs are public links, sent without credentials). Requests are
    * made with `redirect: 'manual'`; a 3xx answer is followed here, whether the fetch returns it as is or not.
    */
-  fetch?: (request: Request) => Promise<Response>;
+  fetch?: ((request: Request) => Promise<Response>) | undefined;
   /** Cancels the download: rejects with `KlingAbortError` and removes the file being written. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Largest file accepted, in bytes: checked on `Content-Length` before reading and while streaming. Default 50 MiB. */
-  maxBytes?: number;
+  maxBytes?: number | undefined;
   /** Redirects followed per file (0-20), each only to http(s). Default 5. */
-  maxRedirects?: number;
+  maxRedirects?: number | undefined;
   /** Ends a file when no byte arrives for this long (waiting for the answer included). Default 30,000 ms. */
-  idleTimeoutMs?: number;
+  idleTimeoutMs?: number | undefined;
   /** Ends a file not complete after this long, however steadily bytes arrive. Default 300,000 ms. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 export interface DownloadedImage {
@@ -64,7 +64,7 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /** Answers that usually mean an expired result URL. */
 const GONE = new Set([403, 404, 410]);
 
-type Limits = Required<Pick<DownloadOptions, keyof typeof DOWNLOAD_DEFAULTS>>;
+type Limits = Resolved<Pick<DownloadOptions, keyof typeof DOWNLOAD_DEFAULTS>>;
 type Fetcher = (request: Request) => Promise<Response>;
 
 /** One file to fetch, checked before anything is fetched. */

@@ -15,20 +15,20 @@ export interface ControlAccessOptions {
    * characters (e.g. `openssl rand -hex 16`). Without one, the HTTP controls answer only while the mock
    * is reachable from this machine alone (it listens on a loopback address).
    */
-  controlToken?: string;
+  controlToken?: string | undefined;
   /**
    * Origins of web pages allowed to use the controls (e.g. `http://localhost:5173`); they get CORS answers
    * naming exactly their origin. Every other page is refused.
    */
-  controlOrigins?: string[];
+  controlOrigins?: string[] | undefined;
   /**
    * Host names (`name` for any port, `name:port` for one) the HTTP controls accept in the `Host` header
    * besides loopback names and the listen host, e.g. a name a proxy forwards. A name that is not a
    * loopback name makes the controls need a token.
    */
-  controlHosts?: string[];
+  controlHosts?: string[] | undefined;
   /** The mock's `publicUrl`: its origin counts as the mock's own, its host as one it serves. */
-  publicUrl?: string;
+  publicUrl?: string | undefined;
 }
 
 /** Whether the HTTP controls answer, and the line the CLIs print about them at start-up. */
@@ -148,7 +148,7 @@ export function createControlAccess(options: ControlAccessOptions) {
      * A refusal for `request`, or the headers its answer carries: a CORS answer naming the origin for pages
      * on an allowed origin, nothing for everyone else (so no other page can read an answer).
      */
-    check(request: MockRequest, door: Door): { refusal: MockResponse } | { headers: Record<string, string> } {
+    check(request: MockRequest, door: Door): { refusal: Refusal } | { headers: Record<string, string> } {
       if (door === 'http' && offReason) return { refusal: refuse(403, offReason) };
       let ownOrigin: string;
       if (door === 'http') {
@@ -250,10 +250,14 @@ function digest(text: string): Buffer {
   return createHash('sha256').update(text).digest();
 }
 
-function refuse(status: number, error: string, headers: Record<string, string> = {}): MockResponse {
+/** A control's refusal, and its reason for the API's answers to a refused `X-Kling-Mock` header. */
+export type Refusal = MockResponse & { reason: string };
+
+function refuse(status: number, error: string, headers: Record<string, string> = {}): Refusal {
   return {
     status,
     headers: { ...headers, 'content-type': 'application/json; charset=utf-8' },
     body: JSON.stringify({ error }),
+    reason: error,
   };
 }

@@ -31,6 +31,16 @@ export const CONTROL_RANGES = {
   /** The fault rates and `afterCreateShare`. */
   share: { min: 0, max: 1, whole: false },
   seed: { min: 0, max: 2 ** 32 - 1, whole: true },
+  /** `Retry-After` of injected and drawn 1302/1303 answers (`faults.retryAfterSeconds`, `injectError`). */
+  retryAfterSeconds: { min: 0, max: 3600, whole: true, maxReads: '1 hour' },
+  /** API requests the journal keeps (`journalSize`); 0 keeps none. */
+  journalSize: { min: 0, max: 100_000, whole: true },
+  /** `status` filter of the journal. */
+  httpStatus: { min: 0, max: 599, whole: true },
+  /** `code` filter of the journal. */
+  businessCode: { min: 0, max: 99_999, whole: true },
+  /** `since` filter of the journal: a sequence number. */
+  sequence: { min: 0, max: Number.MAX_SAFE_INTEGER, whole: true },
   /** `retentionMs`: how long result URLs keep working after a task ends, in mock-clock ms. */
   retentionMs: { min: 0, max: 1000 * YEAR_MS, whole: false, maxReads: '1,000 years' },
   /** A seeded task's `ageMs` (created that long before now) and `endsInMs`, in mock-clock ms. */

@@ -8,8 +8,9 @@ import {
   type DriftSetting,
 } from '../faults/answer-drift.js';
 import type { FaultChanges, FaultInjector, FaultOptions } from '../faults/fault-injector.js';
-import type { InjectedErrors } from '../faults/injected-errors.js';
+import type { InjectErrorOptions, InjectedErrors } from '../faults/injected-errors.js';
 import type { ImageCache } from '../images/image-cache.js';
+import type { Journal, JournalEntry, JournalFilter } from '../journal/journal.js';
 import type { Clock } from '../lifecycle/clock.js';
 import type { TaskLifecycle } from '../lifecycle/task-lifecycle.js';
 import { TIMING_PROFILES, type TimingProfile, type Timings } from '../lifecycle/timings.js';
@@ -19,6 +20,7 @@ import type { Seeder, SeedTask } from '../seed/seed-tasks.js';
 import type { TaskJsonCache } from '../store/task-json-cache.js';
 import { type TaskFamily, type TaskRecord, toTaskObject } from '../store/task-record.js';
 import type { TaskStore } from '../store/task-store.js';
+import type { DocumentedErrorCode } from '../validation/spec.js';
 import { CONTROL_LIMITS, CONTROL_RANGES, checkFields, checkNumber, describeValue } from './control-bounds.js';
 
 /**
@@ -56,15 +58,20 @@ export interface MockConfig {
   drift?: AnswerDrift;
 }
 
-/** What `configure` takes. Every value is range-checked (see the README); `null` unsets a limit or fault. */
+/**
+ * What `configure` takes. Every value is range-checked (see the README); `null` restores a value's default: a
+ * limit or fault unset, a timing back to its profile's value, the profile back to `fast`.
+ */
 export interface MockConfigChanges {
-  timings?: Partial<Timings>;
+  timings?: { [K in keyof Timings]?: Timings[K] | null };
   limits?: LimitChanges;
   faults?: FaultChanges;
-  profile?: TimingProfile;
+  profile?: TimingProfile | null;
   /** Replaces the drift (see `AnswerDrift`); `null` answers by the spec again. */
   drift?: AnswerDriftChange;
 }
+
+const DEFAULT_PROFILE: TimingProfile = 'fast';
 
 /** Test controls, also served over HTTP under `/__mock/`. */
 export interface MockServerControls {
@@ -97,7 +104,20 @@ export interface MockServerControls {
    * The next `count` API requests answer with business `code` (any code the spec documents, with its
    * status), e.g. 1101 arrears or 1304 IP allow-list, which no request can otherwise provoke.
    */
-  injectError(code: number, count?: number): void;
+  injectError(code: DocumentedErrorCode, count?: number): void;
+  /**
+   * The next `count` (default 1) API requests of the `operation` (`create`, `get`, `list`) and `family` given
+   * (default: any) answer with business `code`, e.g. "fail the poll, not the create"; 1302/1303 answers carry
+   * `Retry-After: retryAfterSeconds` (default `faults.retryAfterSeconds`, 1). Each request takes the first
+   * queued injection that matches it.
+   */
+  injectError(code: DocumentedErrorCode, options: InjectErrorOptions): void;
+  /**
+   * The API requests answered so far, oldest first (the last `journalSize`, default 1,000), that match
+   * `filter`: operation, family, method, path, account (no secrets), parsed body (Base64 images shortened),
+   * status, business code, task id and mock-clock time. Cleared by `reset()`.
+   */
+  requests(filter?: JournalFilter): JournalEntry[];
   /**
    * Adds tasks in any state (submitted, processing, succeed, failed, expired) for any account, with ages,
    * external ids and results; resolves with them as `tasks()` shows them. Each entry's request is checked
@@ -110,6 +130,8 @@ export interface MockServerControls {
 /** The timings in force: the controls change them, task creation reads them. */
 export interface TimingsSetting {
   current: Timings;
+  /** The profile they came from: a timing set to `null` goes back to its value. Default `fast`. */
+  profile?: TimingProfile;
 }
 
 /** The parts the controls read and steer; createMockServer builds them. */
@@ -123,6 +145,7 @@ export interface ControlledParts {
   callbacks: CallbackDispatcher;
   faults: FaultInjector;
   injectedErrors: InjectedErrors;
+  journal: Journal;
   outcomes: Outcomes;
   images: ImageCache;
   taskJson: TaskJsonCache;
@@ -149,6 +172,7 @@ export function createMockControls(parts: ControlledParts): MockServerControls {
       parts.taskJson.clear();
       parts.outcomes.clear();
       parts.injectedErrors.clear();
+      parts.journal.clear();
       parts.lifecycle.stop();
     },
     tasks: (account) =>
@@ -203,35 +227,46 @@ export function createMockControls(parts: ControlledParts): MockServerControls {
     configure(changes) {
       // Everything is checked before anything changes: a refused change leaves the config as it was.
       const fields = checkFields('config', changes, ['timings', 'limits', 'faults', 'profile', 'drift']);
-      const profile = fields.profile === undefined ? undefined : checkedProfile(fields.profile);
+      // `profile: null` goes back to the default profile, as `null` restores every other default.
+      const profile =
+        fields.profile === undefined ? undefined : checkedProfile(fields.profile ?? DEFAULT_PROFILE);
+      const inForce = profile ?? parts.timings.profile ?? DEFAULT_PROFILE;
       const nextTimings = checkedTimings(
         profile ? TIMING_PROFILES[profile] : parts.timings.current,
         changes.timings,
+        TIMING_PROFILES[inForce],
       );
       const nextLimits = changes.limits === undefined ? undefined : limits.plan(changes.limits);
       const nextFaults = changes.faults === undefined ? undefined : faults.plan(changes.faults);
       const nextDrift =
         fields.drift === undefined || fields.drift === null ? undefined : checkedDrift(fields.drift);
       parts.timings.current = nextTimings;
+      parts.timings.profile = inForce;
       if (nextLimits) limits.apply(nextLimits);
       if (nextFaults) faults.apply(nextFaults, changes.faults?.seed !== undefined);
       if (fields.drift !== undefined) parts.drift.current = nextDrift;
     },
     failNext: (count, message) => parts.outcomes.failNext(count, message),
-    injectError: (code, count) => parts.injectedErrors.inject(code, count),
+    injectError: (code: DocumentedErrorCode, countOrOptions?: number | InjectErrorOptions) =>
+      parts.injectedErrors.inject(code, countOrOptions),
+    requests: (filter) => parts.journal.requests(filter),
     seed: async (tasks) => (await parts.seeder.seed(tasks)).map(inspect),
   };
 }
 
-/** `base` with `changes` applied, each value checked against its range (and no unknown names). */
-export function checkedTimings(base: Timings, changes: unknown): Timings {
+/**
+ * `base` with `changes` applied, each value checked against its range (and no unknown names); a value set to
+ * `null` goes back to its value in `defaults` (the profile in force).
+ */
+export function checkedTimings(base: Timings, changes: unknown, defaults: Timings = base): Timings {
   // A copy even without changes: a profile's own object is never handed out to be changed.
   const next = { ...base };
   if (changes === undefined) return next;
   const fields = checkFields('timings', changes, Object.keys(base));
   for (const [key, value] of Object.entries(fields)) {
-    if (value !== undefined)
-      next[key as keyof Timings] = checkNumber(`timings.${key}`, value, CONTROL_RANGES.timingMs);
+    const name = key as keyof Timings;
+    if (value === null) next[name] = defaults[name];
+    else if (value !== undefined) next[name] = checkNumber(`timings.${key}`, value, CONTROL_RANGES.timingMs);
   }
   return next;
 }

@@ -103,12 +103,12 @@ function taskStatuses(): string[] {
  * The API stage with the drift in force applied to its successful answers. Costs nothing while no drift is
  * set; with one, each successful answer is parsed, changed and serialized again.
  */
-export function withAnswerDrift(
-  api: (request: MockRequest, account: string) => Answer,
+export function withAnswerDrift<Call>(
+  api: (request: MockRequest, call: Call) => Answer,
   setting: DriftSetting,
-): (request: MockRequest, account: string) => Answer {
-  return function driftedApi(request, account) {
-    const answer = api(request, account);
+): (request: MockRequest, call: Call) => Answer {
+  return function driftedApi(request, call) {
+    const answer = api(request, call);
     const drift = setting.current;
     if (drift === undefined) return answer;
     return answer instanceof Promise

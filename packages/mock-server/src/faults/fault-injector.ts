@@ -19,12 +19,20 @@ export interface FaultOptions {
   afterCreateShare?: number;
   /** Seed of the fault sequence, so a failing run can be replayed. Default 1. */
   seed?: number;
+  /**
+   * `Retry-After` (seconds) of 1302/1303 answers, drawn (`rateLimitRate`) or injected (`injectError` without
+   * its own `retryAfterSeconds`). Default 1, the platform's "back off from one second".
+   */
+  retryAfterSeconds?: number;
 }
 
 /** Changes to the faults: like the options, and `null` unsets a value (back to off, or its default). */
 export type FaultChanges = { [K in keyof FaultOptions]?: FaultOptions[K] | null };
 
 const SHARES = ['serverErrorRate', 'rateLimitRate', 'dropRate', 'afterCreateShare'] as const;
+/** The settings that are not shares, each checked against its own range. */
+const VALUES = ['latencyMs', 'seed', 'retryAfterSeconds'] as const;
+const DEFAULT_RETRY_AFTER_SECONDS = 1;
 
 export type InjectedFault =
   | { kind: 'server'; status: 500 | 503 | 504; code: 5000 | 5001 | 5002; afterCreate: boolean }
@@ -43,13 +51,15 @@ export function createFaultInjector(initial: FaultOptions = {}) {
   let random = mulberry32(1);
   /** The settings `changes` lead to, checked, without applying them. */
   const plan = (changes: FaultChanges): FaultOptions => {
-    const fields = checkFields('faults', changes, ['latencyMs', 'seed', ...SHARES]) as FaultChanges;
+    const fields = checkFields('faults', changes, [...VALUES, ...SHARES]) as FaultChanges;
     const next: FaultOptions = { ...settings };
-    for (const key of ['latencyMs', 'seed', ...SHARES] as const) {
+    for (const key of [...VALUES, ...SHARES] as const) {
       const value = fields[key];
       if (value === null) delete next[key];
       else if (value !== undefined) {
-        const range = key === 'latencyMs' || key === 'seed' ? CONTROL_RANGES[key] : CONTROL_RANGES.share;
+        const range = (VALUES as readonly string[]).includes(key)
+          ? CONTROL_RANGES[key as (typeof VALUES)[number]]
+          : CONTROL_RANGES.share;
         next[key] = checkNumber(`faults.${key}`, value, range);
       }
     }
@@ -77,6 +87,9 @@ export function createFaultInjector(initial: FaultOptions = {}) {
     },
     get latencyMs() {
       return settings.latencyMs ?? 0;
+    },
+    get retryAfterSeconds() {
+      return settings.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS;
     },
     /** The fault for the next API request, if any. */
     draw(): InjectedFault | undefined {

@@ -1,30 +1,31 @@
 import type { MockContext } from '../mock-context.js';
 import { requestFields, type TaskFamily, type TaskRecord, toCreatedTask } from '../store/task-record.js';
+import type { ApiCall } from './api-call.js';
 import type { MockRequest, MockResponse } from './mock-request.js';
 
-const FAMILY_BY_SEGMENT: Record<string, TaskFamily> = { generations: 'generations', 'omni-image': 'omni' };
-
-/** The six operations of the spec, for one authenticated account; only a create waits (for its body). */
+/**
+ * The six operations of the spec, for the call's authenticated account; only a create waits (for its body).
+ * The route was matched once, into the call (see `api-call.ts`); the routes write back what the journal
+ * shows: a create's parsed body, a list's query, the task a request was about.
+ */
 export function handleApi(
   context: MockContext,
   request: MockRequest,
-  account: string,
+  call: ApiCall,
 ): MockResponse | Promise<MockResponse> {
-  const match = /^\/v1\/images\/(generations|omni-image)(?:\/([^/]+))?$/.exec(request.path);
-  const family = match ? FAMILY_BY_SEGMENT[match[1] as string] : undefined;
-  if (!match || !family) return context.fail(1203, `Resource not found: ${request.path}`);
-  const id = match[2] === undefined ? undefined : decodeURIComponent(match[2]);
-  if (id === undefined && request.method === 'POST') return createTask(context, request, account, family);
-  if (request.method === 'GET')
-    return id === undefined
-      ? listTasks(context, request, account, family)
-      : getTask(context, request, account, family, id);
+  const { family, kind } = call;
+  const account = call.account as string;
+  if (!family) return context.fail(1203, `Resource not found: ${request.path}`);
+  if (kind === 'create') return createTask(context, request, call, account, family);
+  if (kind === 'list') return listTasks(context, request, call, account, family);
+  if (kind === 'get') return getTask(context, request, call, account, family, call.taskId as string);
   return context.fail(1202, `Invalid request method: ${request.method} ${request.path}`);
 }
 
 async function createTask(
   context: MockContext,
   request: MockRequest,
+  call: ApiCall,
   account: string,
   family: TaskFamily,
 ): Promise<MockResponse> {
@@ -49,6 +50,8 @@ async function createTask(
   } catch (error) {
     return context.fail(1200, `Invalid request: body is not valid JSON (${(error as Error).message})`);
   }
+  call.body = body;
+  call.bodyBytes = raw.length;
   const invalid = context.validator.checkCreate(family, body);
   if (invalid) return context.fail(invalid.code, invalid.message);
 
@@ -98,12 +101,13 @@ async function createTask(
     createdAt: now,
     processingAt,
     endsAt: processingAt + timings.processingMs + timings.perImageMs * (imageCount - 1),
-    outcome: context.outcomes.planned(prompt),
+    outcome: context.outcomes.planned(prompt, call.directives?.outcome),
     status: 'submitted',
     updatedAt: now,
     units: imageCount,
   };
   context.store.add(record);
+  call.taskId = record.taskId;
   context.lifecycle.start(record);
   context.notify(record);
   return context.succeed(toCreatedTask(record));
@@ -112,6 +116,7 @@ async function createTask(
 function getTask(
   context: MockContext,
   request: MockRequest,
+  call: ApiCall,
   account: string,
   family: TaskFamily,
   id: string,
@@ -119,16 +124,25 @@ function getTask(
   // Second reading of the docs: an id that is no task_id of the account is tried as an external_task_id.
   const record = context.store.get(account, id) ?? context.store.getByExternalId(account, id);
   if (!record || record.family !== family) return context.fail(1203, `Task not found: ${id}`);
+  call.taskId = record.taskId;
   return context.succeedWithTasks(record, request);
 }
 
-function listTasks(context: MockContext, request: MockRequest, account: string, family: TaskFamily) {
-  const query = context.validator.parseListQuery(request.query);
+function listTasks(
+  context: MockContext,
+  request: MockRequest,
+  call: ApiCall,
+  account: string,
+  family: TaskFamily,
+) {
+  call.query = request.query;
+  const query = context.validator.parseListQuery(call.query);
   if ('code' in query) return context.fail(query.code, query.message);
   if (query.externalTaskId !== undefined) {
     const record = context.store.getByExternalId(account, query.externalTaskId);
     if (!record || record.family !== family)
       return context.fail(1203, `Task not found: external_task_id ${query.externalTaskId}`);
+    call.taskId = record.taskId;
     return context.succeedWithTasks([record], request);
   }
   const page = context.store.list(account, family, query.pageNum, query.pageSize);

@@ -1,11 +1,14 @@
 import { CONTROL_TOKEN_HEADER, type ControlAccess, type Door } from '../controls/control-access.js';
 import { CONTROL_LIMITS, checkFields } from '../controls/control-bounds.js';
 import type { MockServerControls } from '../controls/mock-controls.js';
+import type { InjectErrorOptions } from '../faults/injected-errors.js';
+import type { JournalFilter } from '../journal/journal.js';
 import { SeedError, type SeedTask } from '../seed/seed-tasks.js';
+import type { DocumentedErrorCode } from '../validation/spec.js';
 import type { MockRequest, MockResponse } from './mock-request.js';
 
 const CONTROL_LIST =
-  'POST /__mock/reset, GET /__mock/tasks, GET /__mock/callbacks, GET /__mock/stats, POST /__mock/clock, POST /__mock/expire-tokens, GET|POST /__mock/config, POST /__mock/fail-next, POST /__mock/inject-error, POST /__mock/seed';
+  'POST /__mock/reset, GET /__mock/tasks, GET /__mock/callbacks, GET /__mock/stats, POST /__mock/clock, POST /__mock/expire-tokens, GET|POST /__mock/config, POST /__mock/fail-next, POST /__mock/inject-error, GET /__mock/requests, POST /__mock/seed';
 /** On every control answer: never cached, never sniffed into something a browser would run. */
 const CONTROL_HEADERS = {
   'content-type': 'application/json; charset=utf-8',
@@ -102,10 +105,12 @@ async function route(
         return json(200, { ok: true });
       }
       case 'POST /__mock/inject-error': {
-        const { code, count } = await read(['code', 'count']);
-        controls.injectError(code as number, count as number | undefined);
+        const { code, ...options } = await read(['code', ...INJECT_ERROR_OPTIONS]);
+        controls.injectError(code as DocumentedErrorCode, options as InjectErrorOptions);
         return json(200, { ok: true });
       }
+      case 'GET /__mock/requests':
+        return json(200, controls.requests(journalFilter(request.query)));
       case 'POST /__mock/seed': {
         // Seeds outgrow the other controls' 1 MiB: thousands of tasks, or a create with a Base64 image.
         const { tasks } = await read(['tasks'], CONTROL_LIMITS.seedBodyBytes);
@@ -160,6 +165,35 @@ async function readJson(
     throw new SyntaxError(`Mock control body is not valid JSON (${(error as Error).message.slice(0, 200)})`);
   }
   return checkFields('control body', parsed, fields);
+}
+
+const INJECT_ERROR_OPTIONS = ['operation', 'family', 'count', 'retryAfterSeconds'];
+const TEXT_FILTERS = ['operation', 'family', 'account'] as const;
+const NUMBER_FILTERS = ['status', 'code', 'since'] as const;
+
+/**
+ * `GET /__mock/requests?operation=...` as a journal filter: each parameter at most once, numbers as plain
+ * decimal digits; the journal checks the values themselves (RangeError, so 400 naming the parameter).
+ */
+function journalFilter(query: URLSearchParams): JournalFilter {
+  const filter: Record<string, string | number> = {};
+  for (const [name, value] of query) {
+    if (Object.hasOwn(filter, name))
+      throw new RangeError(`query parameter ${JSON.stringify(name)} appears twice`);
+    if ((TEXT_FILTERS as readonly string[]).includes(name)) filter[name] = value;
+    else if ((NUMBER_FILTERS as readonly string[]).includes(name)) {
+      if (!/^\d{1,16}$/.test(value))
+        throw new RangeError(
+          `query parameter ${name} must be a whole number in decimal digits; got ${JSON.stringify(value.slice(0, 40))}`,
+        );
+      filter[name] = Number(value);
+    } else {
+      throw new RangeError(
+        `GET /__mock/requests has no query parameter ${JSON.stringify(name.slice(0, 40))}; allowed: ${[...TEXT_FILTERS, ...NUMBER_FILTERS].join(', ')}`,
+      );
+    }
+  }
+  return filter as JournalFilter;
 }
 
 function preflight(headers: Record<string, string>): MockResponse {

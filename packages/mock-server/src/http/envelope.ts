@@ -19,6 +19,7 @@ export function successWithJson(dataJson: string): MockResponse {
     status: 200,
     headers: JSON_HEADERS,
     body: `{"code":0,"message":"SUCCEED","request_id":"${randomUUID()}","data":${dataJson}}`,
+    code: 0,
   };
 }
 
@@ -33,5 +34,6 @@ export function failure(
     status,
     headers: { ...JSON_HEADERS, ...headers },
     body: JSON.stringify({ code, message, request_id: randomUUID() }),
+    code,
   };
 }

@@ -21,6 +21,8 @@ export interface MockResponse {
   status: number;
   headers: Record<string, string>;
   body: string | Buffer;
+  /** The business code in an API answer's envelope (0 for success), so no one parses the body to learn it. */
+  code?: number;
   /** An injected fault: send nothing and drop the connection, as a crashed upstream or a reset would. */
   drop?: true;
 }

@@ -13,19 +13,19 @@ import type { MockRequest, MockResponse } from './mock-request.js';
 
 export interface ListenOptions {
   /** Default 0: a free port. */
-  port?: number;
+  port?: number | undefined;
   /** Default 127.0.0.1: the mock is for this machine only unless asked otherwise. */
-  host?: string;
+  host?: string | undefined;
   /**
    * Time a client has to send its request line and headers, in ms; then 408 and the connection closes.
    * Default 10 000: headers are a few hundred bytes, so only a stalled (slow-loris) client takes longer.
    */
-  headersTimeoutMs?: number;
+  headersTimeoutMs?: number | undefined;
   /**
    * Time a client has to send its whole request, body included, in ms; then 408 and the connection closes.
    * Default 60 000: a 64 MiB body (the default `maxBodyBytes`) still arrives at about 9 Mbit/s.
    */
-  requestTimeoutMs?: number;
+  requestTimeoutMs?: number | undefined;
 }
 
 const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
@@ -204,9 +204,18 @@ class NodeRequest implements MockRequest {
    */
   get origin(): string {
     const host = rawHeader(this.incoming.rawHeaders, 'host');
-    return host !== null && HOST.test(host) ? `http://${host}` : this.fallbackOrigin;
+    if (host === null || !HOST.test(host)) return this.fallbackOrigin;
+    // Clients send the same Host again and again, and every task keeps its origin: one string for all.
+    if (host !== lastHost) {
+      lastHost = host;
+      lastOrigin = `http://${host}`;
+    }
+    return lastOrigin;
   }
 }
+
+let lastHost = '';
+let lastOrigin = '';
 
 /** `name[:port]` or `[v6][:port]`, at most a DNS name's 253 characters plus a port. */
 const HOST = /^(?=.{1,262}$)(?:[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;

@@ -17,23 +17,29 @@ export const PROMPT_MARKERS = {
 export type PlannedOutcome = TaskRecord['outcome'];
 
 const FAIL_NEXT_MESSAGE = 'Task failed as requested by the mock controls';
+/** One object for every task that succeeds: each task keeps its outcome, and most succeed. */
+const SUCCEED: PlannedOutcome = Object.freeze({ status: 'succeed' });
 
 /**
- * How created tasks end: the prompt's markers first, then the `failNext` queue, else success. The one
- * place that decides a task's fate, so a new way to choose it (a per-request header, a seeded task) is
- * added here rather than in the create route.
+ * How created tasks end: the request's `X-Kling-Mock` outcome first, then the prompt's markers, then the
+ * `failNext` queue, else success. The one place that decides a task's fate, so a new way to choose it (a
+ * seeded task) is added here rather than in the create route.
  */
 export function createOutcomes() {
   const failQueue: string[] = [];
   return {
     /** Whether the prompt asks for the create itself to be refused (1301, nothing is created). */
     refusesPrompt: (prompt: string) => prompt.includes(PROMPT_MARKERS.reject),
-    /** How the next created task ends; takes one entry of the `failNext` queue when no marker decides. */
-    planned(prompt: string): PlannedOutcome {
+    /**
+     * How the next created task ends: as its request's `X-Kling-Mock` outcome directs, else as its prompt's
+     * markers say, else by one entry of the `failNext` queue (the queue is left alone when the header decides).
+     */
+    planned(prompt: string, directed?: PlannedOutcome): PlannedOutcome {
+      if (directed) return directed;
       const marked = markedOutcome(prompt);
       if (marked) return marked;
       const queued = failQueue.shift();
-      return queued === undefined ? { status: 'succeed' } : { status: 'failed', message: queued };
+      return queued === undefined ? SUCCEED : { status: 'failed', message: queued };
     },
     /** Queues `count` failures with `message`; checks both first (RangeError naming the field). */
     failNext(count = 1, message = FAIL_NEXT_MESSAGE): void {

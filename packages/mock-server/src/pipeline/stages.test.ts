@@ -1,8 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createAccountLabels } from '../auth/account-label.js';
 import type { AuthResult } from '../auth/authenticator.js';
+import type { MockDirectives } from '../controls/mock-directives.js';
 import type { InjectedFault } from '../faults/fault-injector.js';
 import { createInjectedErrors } from '../faults/injected-errors.js';
+import { ApiCall } from '../http/api-call.js';
 import type { MockRequest, MockResponse } from '../http/mock-request.js';
+import { createJournal } from '../journal/journal.js';
 import type { MockContext } from '../mock-context.js';
 import { createPipeline, type PipelineStages } from './pipeline.js';
 import {
@@ -10,6 +14,7 @@ import {
   createApiPathStage,
   createAuthStage,
   createControlStage,
+  createDirectiveStage,
   createFaultStage,
   createImageStage,
   createLatencyStage,
@@ -22,6 +27,13 @@ import {
 /** A stand-in for the spec's error envelope: the code as the status, so each test sees which code it got. */
 const fail = (code: number, message: string): MockResponse => ({ status: code, headers: {}, body: message });
 const ok: MockResponse = { status: 200, headers: {}, body: 'ok' };
+
+/** The record the journal would open for `sent`, with `directives` as the directives stage would set them. */
+function call(sent: MockRequest, directives?: MockDirectives): ApiCall {
+  const opened = new ApiCall(sent, 1, 0);
+  opened.directives = directives;
+  return opened;
+}
 
 function request(path: string, method = 'GET', headers: Record<string, string> = {}): MockRequest {
   return {
@@ -94,66 +106,157 @@ describe('the images stage', () => {
   });
 });
 
+describe('the directives stage', () => {
+  const refusal = { status: 403, headers: {}, body: '', reason: 'Mock controls refused: not you.' };
+  const directives = createDirectiveStage({
+    access: { check: (_request, door) => (door === 'http' ? { refusal } : { headers: {} }) },
+    codes: { statuses: new Map([[1303, 429]]), retryAfter: new Set([1303]) },
+    fail,
+  });
+
+  it('passes a request without the header untouched', () => {
+    const plain = call(request('/v1/images/generations', 'POST'));
+    expect(directives(request('/v1/images/generations', 'POST'), 'http', plain)).toBeUndefined();
+    expect(plain.directives).toBeUndefined();
+  });
+
+  it("sets an allowed caller's directives on its record", () => {
+    const sent = request('/v1/images/generations', 'POST', { 'x-kling-mock': 'code=1303; retry-after=2' });
+    const steered = call(sent);
+    expect(directives(sent, 'in-process', steered)).toBeUndefined();
+    expect(steered.directives).toEqual({ code: 1303, retryAfterSeconds: 2 });
+  });
+
+  it('refuses a caller the controls would refuse with 1103 and their reason, before reading the header', () => {
+    const sent = request('/v1/images/generations', 'POST', { 'x-kling-mock': 'nonsense' });
+    const answer = directives(sent, 'http', call(sent));
+    expect(answer).toMatchObject({ status: 1103 });
+    expect(answer?.body).toContain('Mock controls refused: not you.');
+  });
+
+  it('refuses a malformed header with 1200 naming the directive', () => {
+    const sent = request('/v1/images/generations', 'POST', { 'x-kling-mock': 'code=1303; colour=red' });
+    const answer = directives(sent, 'in-process', call(sent));
+    expect(answer).toMatchObject({ status: 1200 });
+    expect(answer?.body).toContain(
+      'unknown directive "colour"; allowed: code, retry-after, outcome, message, latency',
+    );
+  });
+});
+
 describe('the latency stage', () => {
   afterEach(() => vi.useRealTimers());
+
+  /** Whether the latency stage's wait for `call` is over after `ms` of fake time. */
+  async function doneAfter(latency: ReturnType<typeof createLatencyStage>, target: ApiCall, ms: number) {
+    let done = false;
+    void latency(target)?.then(() => {
+      done = true;
+    });
+    await vi.advanceTimersByTimeAsync(ms);
+    return done;
+  }
 
   it('makes no promise and no timer without latency, and waits the set time with it', async () => {
     const settings = { latencyMs: 0 };
     const latency = createLatencyStage(settings);
-    expect(latency()).toBeUndefined();
+    expect(latency(call(request('/v1/x')))).toBeUndefined();
     vi.useFakeTimers();
     settings.latencyMs = 200;
-    let done = false;
-    void latency()?.then(() => {
-      done = true;
-    });
-    await vi.advanceTimersByTimeAsync(199);
-    expect(done).toBe(false);
-    await vi.advanceTimersByTimeAsync(1);
-    expect(done).toBe(true);
+    expect(await doneAfter(latency, call(request('/v1/x')), 199)).toBe(false);
+    vi.useRealTimers();
+    vi.useFakeTimers();
+    expect(await doneAfter(latency, call(request('/v1/x')), 200)).toBe(true);
+  });
+
+  it("waits what the request's directives ask for instead of the configured latency, 0 included", async () => {
+    const latency = createLatencyStage({ latencyMs: 5000 });
+    vi.useFakeTimers();
+    expect(await doneAfter(latency, call(request('/v1/x'), { latencyMs: 50 }), 49)).toBe(false);
+    vi.useRealTimers();
+    vi.useFakeTimers();
+    expect(await doneAfter(latency, call(request('/v1/x'), { latencyMs: 50 }), 50)).toBe(true);
+    expect(latency(call(request('/v1/x'), { latencyMs: 0 }))).toBeUndefined();
   });
 });
 
 describe('the faults stage', () => {
   const statuses = new Map([
     [1101, 429],
+    [1302, 429],
+    [1303, 429],
     [5001, 503],
   ]);
-  const stage = (draws: (InjectedFault | undefined)[]) => {
-    const injectedErrors = createInjectedErrors(statuses);
-    const drawFault = createFaultStage({ injectedErrors, faults: { draw: () => draws.shift() }, fail });
-    return { injectedErrors, drawFault };
+  const stage = (draws: (InjectedFault | undefined)[], retryAfterSeconds = 1) => {
+    const injectedErrors = createInjectedErrors(statuses, new Set([1302, 1303, 5001]));
+    const faults = { draw: () => draws.shift(), retryAfterSeconds };
+    const drawFault = createFaultStage({ injectedErrors, faults, fail });
+    const draw = (sent: MockRequest, directives?: MockDirectives) => drawFault(sent, call(sent, directives));
+    return { injectedErrors, draw };
   };
+  const createPath = '/v1/images/omni-image';
+  const taskPath = '/v1/images/omni-image/123';
 
   it('answers injected errors first, in order, once each, before any drawn fault', () => {
-    const { injectedErrors, drawFault } = stage([{ kind: 'rate', code: 1302 }]);
+    const { injectedErrors, draw } = stage([{ kind: 'rate', code: 1302 }]);
     injectedErrors.inject(1101);
     injectedErrors.inject(5001);
-    expect(drawFault(request('/v1/x'))?.answer).toMatchObject({ status: 1101 });
-    expect(drawFault(request('/v1/x'))?.answer).toMatchObject({ status: 5001 });
-    expect(drawFault(request('/v1/x'))?.answer).toMatchObject({
+    expect(draw(request('/v1/x'))?.answer).toMatchObject({ status: 1101 });
+    expect(draw(request('/v1/x'))?.answer).toMatchObject({ status: 5001 });
+    expect(draw(request('/v1/x'))?.answer).toMatchObject({
       status: 429,
       headers: { 'retry-after': '1' },
     });
-    expect(drawFault(request('/v1/x'))).toBeUndefined();
+    expect(draw(request('/v1/x'))).toBeUndefined();
+  });
+
+  it('hits only the requests an injection aims at, leaving the others to the API', () => {
+    const { injectedErrors, draw } = stage([]);
+    injectedErrors.inject(5001, { operation: 'get', family: 'omni', count: 2 });
+    expect(draw(request(createPath, 'POST'))).toBeUndefined();
+    expect(draw(request('/v1/images/generations/123'))).toBeUndefined();
+    expect(draw(request('/v1/images/omni-image'))).toBeUndefined();
+    expect(draw(request(taskPath))?.answer).toMatchObject({ status: 5001 });
+    expect(draw(request(taskPath))?.answer).toMatchObject({ status: 5001 });
+    expect(draw(request(taskPath))).toBeUndefined();
+  });
+
+  it("gives injected 1302/1303 the configured Retry-After, an injection's own when it has one, other codes none unless asked", () => {
+    const { injectedErrors, draw } = stage([{ kind: 'rate', code: 1302 }], 4);
+    injectedErrors.inject(1302);
+    injectedErrors.inject(1303, { retryAfterSeconds: 0 });
+    injectedErrors.inject(5001);
+    injectedErrors.inject(5001, { retryAfterSeconds: 30 });
+    const headers = () => draw(request('/v1/x'))?.answer?.headers['retry-after'];
+    expect([headers(), headers(), headers(), headers(), headers()]).toEqual(['4', '0', undefined, '30', '4']);
+  });
+
+  it("answers a request's directed code before any injection, with its Retry-After, and consumes no injection", () => {
+    const { injectedErrors, draw } = stage([]);
+    injectedErrors.inject(1101);
+    const answer = draw(request('/v1/x'), { code: 1303, retryAfterSeconds: 7 })?.answer;
+    expect(answer).toMatchObject({ status: 1303, headers: { 'retry-after': '7' } });
+    expect(answer?.body).toContain('X-Kling-Mock');
+    expect(draw(request('/v1/x'), { code: 1302 })?.answer?.headers['retry-after']).toBe('1');
+    expect(injectedErrors.pending).toBe(1);
   });
 
   it('turns a drawn 1303 into 1302 on a query (only creates take slots), keeping it on a create', () => {
-    const { drawFault } = stage([
+    const { draw } = stage([
       { kind: 'rate', code: 1303 },
       { kind: 'rate', code: 1303 },
     ]);
-    expect(JSON.parse(String(drawFault(request('/v1/x', 'GET'))?.answer?.body)).code).toBe(1302);
-    expect(JSON.parse(String(drawFault(request('/v1/x', 'POST'))?.answer?.body)).code).toBe(1303);
+    expect(JSON.parse(String(draw(request('/v1/x', 'GET'))?.answer?.body)).code).toBe(1302);
+    expect(JSON.parse(String(draw(request('/v1/x', 'POST'))?.answer?.body)).code).toBe(1303);
   });
 
   it('hands an after-create server fault on a POST to the API as late, and answers it at once otherwise', () => {
     const server = { kind: 'server', status: 503, code: 5001, afterCreate: true } as const;
     const drop = { kind: 'drop', afterCreate: false } as const;
-    const { drawFault } = stage([server, server, drop]);
-    expect(drawFault(request('/v1/x', 'POST'))).toEqual({ late: server });
-    expect(drawFault(request('/v1/x', 'GET'))?.answer).toMatchObject({ status: 503 });
-    expect(drawFault(request('/v1/x', 'POST'))?.answer).toMatchObject({ drop: true });
+    const { draw } = stage([server, server, drop]);
+    expect(draw(request('/v1/x', 'POST'))).toEqual({ late: server });
+    expect(draw(request('/v1/x', 'GET'))?.answer).toMatchObject({ status: 503 });
+    expect(draw(request('/v1/x', 'POST'))?.answer).toMatchObject({ drop: true });
   });
 
   it('spoils only a successful answer with a late fault: a refused create stays refused', () => {
@@ -202,7 +305,18 @@ describe('the composed pipeline', () => {
       controls: pass('controls'),
       preflight: pass('preflight'),
       images: pass('images'),
+      journal: {
+        open: (sent) => {
+          calls.push('journal.open');
+          return call(sent);
+        },
+        settle: (_call, answer) => {
+          calls.push('journal.settle');
+          return answer;
+        },
+      },
       apiPath: pass('apiPath'),
+      directives: pass('directives'),
       progress: pass('progress'),
       latency: pass('latency'),
       faults: pass('faults'),
@@ -229,22 +343,65 @@ describe('the composed pipeline', () => {
       'controls',
       'preflight',
       'images',
+      'journal.open',
       'apiPath',
+      'directives',
       'progress',
       'latency',
       'faults',
       'auth',
       'limits',
       'api',
+      'journal.settle',
     ]);
   });
 
-  it('stops at the first stage that answers', () => {
+  it('stops at the first stage that answers, and settles the journal record of an API request with it', () => {
     const calls: string[] = [];
     const refused = fail(1203, 'nope');
     const handle = createPipeline(stages(calls, { apiPath: () => refused }));
     expect(handle(request('/x'), 'http')).toBe(refused);
-    expect(calls).toEqual(['readablePath', 'controls', 'preflight', 'images']);
+    expect(calls).toEqual([
+      'readablePath',
+      'controls',
+      'preflight',
+      'images',
+      'journal.open',
+      'journal.settle',
+    ]);
+    const before: string[] = [];
+    const early = createPipeline(stages(before, { preflight: () => ok }));
+    expect(early(request('/v1/x', 'OPTIONS'), 'http')).toBe(ok);
+    expect(before).toEqual(['readablePath', 'controls']);
+  });
+
+  it("records the account and the answer in the request's record, also when a stage throws or an answer rejects", async () => {
+    const journal = createJournal(10, { now: () => 0 }, createAccountLabels([]));
+    const base = { journal };
+    const sync = createPipeline(stages([], base));
+    sync(request('/v1/images/omni-image/7'), 'http');
+    const throwing = createPipeline(
+      stages([], {
+        ...base,
+        limits: () => {
+          throw new Error('boom');
+        },
+      }),
+    );
+    expect(throwing(request('/v1/x'), 'http')).toMatchObject({ status: 5000 });
+    const rejecting = createPipeline(stages([], { ...base, api: () => Promise.reject(new Error('boom')) }));
+    expect(await rejecting(request('/v1/x'), 'http')).toMatchObject({ status: 5000 });
+    const label = expect.stringMatching(/^unknown-account:…#[0-9a-f]{8}$/);
+    expect(
+      journal
+        .requests()
+        .map(({ sequence, account, status, operation }) => ({ sequence, account, status, operation })),
+    ).toEqual([
+      { sequence: 1, account: label, status: 200, operation: 'getOmniImageTask' },
+      // Limits threw after auth: the account is known, the answer is the 5000 that replaced the crash.
+      { sequence: 2, account: label, status: 5000, operation: null },
+      { sequence: 3, account: label, status: 5000, operation: null },
+    ]);
   });
 
   it('answers refused credentials with their code, before limits and the API', () => {

@@ -1,7 +1,13 @@
 import type { Authenticator, AuthResult } from '../auth/authenticator.js';
-import type { Door } from '../controls/control-access.js';
+import type { ControlAccess, Door } from '../controls/control-access.js';
+import {
+  type DirectiveCodes,
+  MOCK_DIRECTIVES_HEADER,
+  parseMockDirectives,
+} from '../controls/mock-directives.js';
 import type { FaultInjector, InjectedFault } from '../faults/fault-injector.js';
 import type { InjectedErrors } from '../faults/injected-errors.js';
+import type { ApiCall } from '../http/api-call.js';
 import { handleApi } from '../http/api-routes.js';
 import { CORS_HEADERS, failure } from '../http/envelope.js';
 import { handleImage } from '../http/image-routes.js';
@@ -19,6 +25,8 @@ export type Fail = (code: number, message: string) => MockResponse;
 
 const CONTROL_PREFIX = '/__mock/';
 const IMAGE_PREFIX = '/__mock/images/';
+/** Codes the platform asks clients to retry after a backoff from one second: their answers say how long. */
+const RETRIED_AFTER_BACKOFF: ReadonlySet<number> = new Set([1302, 1303]);
 
 /** Path checks: routes decode path segments, and a `%` that starts no valid escape would throw there. */
 export function createReadablePathStage(fail: Fail) {
@@ -76,10 +84,46 @@ export function createApiPathStage(fail: Fail) {
   };
 }
 
-/** Faults: the configured latency, in real time; `undefined` (no promise, no timer) when there is none. */
+/**
+ * Directives: the `X-Kling-Mock` header, for a test that steers its own request (an error, an outcome, a
+ * latency). Honoured only from callers the controls would answer (`access`: Host, Origin, Sec-Fetch-Site,
+ * token): anyone else gets 403 / 1103 saying why, so no one mistakes an ignored header for a steered
+ * request. Unknown or bad directives are 400 / 1200 naming them. Without the header, one lookup and nothing
+ * is allocated.
+ */
+export function createDirectiveStage(parts: {
+  access: Pick<ControlAccess, 'check'>;
+  codes: DirectiveCodes;
+  fail: Fail;
+}) {
+  const { access, codes, fail } = parts;
+  return function directives(request: MockRequest, door: Door, call: ApiCall): MockResponse | undefined {
+    const header = request.header(MOCK_DIRECTIVES_HEADER);
+    if (header === null) return undefined;
+    const checked = access.check(request, door);
+    if ('refusal' in checked) {
+      return fail(
+        1103,
+        `The X-Kling-Mock header is refused: it steers the mock, so it follows the rules of the mock controls. ${checked.refusal.reason}`,
+      );
+    }
+    try {
+      call.directives = parseMockDirectives(header, call.kind, codes);
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      return fail(1200, `Invalid X-Kling-Mock header: ${error.message}`);
+    }
+  };
+}
+
+/**
+ * Faults: the latency the request's directives ask for, else the configured one, in real time; `undefined`
+ * (no promise, no timer) when there is none.
+ */
 export function createLatencyStage(faults: Pick<FaultInjector, 'latencyMs'>) {
-  return function latency(): Promise<void> | undefined {
-    const ms = faults.latencyMs;
+  return function latency(call: ApiCall): Promise<void> | undefined {
+    const ms = call.directives?.latencyMs ?? faults.latencyMs;
     return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : undefined;
   };
 }
@@ -92,26 +136,40 @@ export type FaultVerdict =
   | { answer?: undefined; late: LateFault };
 
 /**
- * Faults: an injected error (`injectError`) first, then a fault drawn from the configured rates. Server
- * errors and dropped connections drawn as "after create" on a POST are handed on as `late`, to be applied
- * to the API's answer (see `applyLateFault`).
+ * Faults: the error the request's directives ask for first, then an injected error aimed at it
+ * (`injectError`), then a fault drawn from the configured rates. Server errors and dropped connections drawn
+ * as "after create" on a POST are handed on as `late`, to be applied to the API's answer (see
+ * `applyLateFault`). 1302/1303 answers carry `Retry-After`: as asked, else `faults.retryAfterSeconds`.
  */
 export function createFaultStage(parts: {
   injectedErrors: Pick<InjectedErrors, 'next'>;
-  faults: Pick<FaultInjector, 'draw'>;
+  faults: Pick<FaultInjector, 'draw' | 'retryAfterSeconds'>;
   fail: Fail;
 }) {
   const { injectedErrors, faults, fail } = parts;
-  return function drawFault(request: MockRequest): FaultVerdict | undefined {
-    const injected = injectedErrors.next();
-    if (injected !== undefined)
-      return { answer: fail(injected, `Injected error ${injected} (mock controls)`) };
+  const injected = (code: number, retryAfterSeconds: number | undefined, by: string) => {
+    const answer = fail(code, `Injected error ${code} (${by})`);
+    const seconds =
+      retryAfterSeconds ?? (RETRIED_AFTER_BACKOFF.has(code) ? faults.retryAfterSeconds : undefined);
+    return seconds === undefined ? answer : withHeaders(answer, { 'retry-after': String(seconds) });
+  };
+  return function drawFault(request: MockRequest, call: ApiCall): FaultVerdict | undefined {
+    const directed = call.directives?.code;
+    if (directed !== undefined)
+      return { answer: injected(directed, call.directives?.retryAfterSeconds, 'X-Kling-Mock header') };
+    const aimed = injectedErrors.next(call);
+    if (aimed !== undefined)
+      return { answer: injected(aimed.code, aimed.retryAfterSeconds, 'mock controls') };
     const fault = faults.draw();
     if (fault === undefined) return undefined;
     if (fault.kind === 'rate') {
       const code = fault.code === 1303 && request.method !== 'POST' ? 1302 : fault.code;
       const reason = code === 1303 ? 'parallel task over resource pack limit' : 'Requests too fast';
-      return { answer: failure(429, code, `${reason} (injected fault)`, { 'retry-after': '1' }) };
+      return {
+        answer: failure(429, code, `${reason} (injected fault)`, {
+          'retry-after': String(faults.retryAfterSeconds),
+        }),
+      };
     }
     return fault.afterCreate && request.method === 'POST' ? { late: fault } : { answer: faultAnswer(fault) };
   };
@@ -143,10 +201,10 @@ export function createLimitStage(limits: Pick<AccountLimits, 'checkRate'>, fail:
   };
 }
 
-/** API: the spec's six operations for one authenticated account. */
+/** API: the spec's six operations for the call's authenticated account. */
 export function createApiStage(context: MockContext) {
-  return function api(request: MockRequest, account: string): Answer {
-    return handleApi(context, request, account);
+  return function api(request: MockRequest, call: ApiCall): Answer {
+    return handleApi(context, request, call);
   };
 }
 
@@ -161,5 +219,9 @@ function isDecodablePath(path: string): boolean {
 }
 
 function withCors(response: MockResponse): MockResponse {
-  return { ...response, headers: { ...response.headers, ...CORS_HEADERS } };
+  return withHeaders(response, CORS_HEADERS);
+}
+
+function withHeaders(response: MockResponse, headers: Record<string, string>): MockResponse {
+  return { ...response, headers: { ...response.headers, ...headers } };
 }

@@ -278,7 +278,7 @@ function canonical(value: unknown): string {
 export function matchKey(
   operation: string,
   template: string,
-  request: { path: string; query: string; body?: unknown; bodyText?: string },
+  request: { path: string; query: string; body?: unknown; bodyText?: string | undefined },
   ids?: IdMap,
 ): string {
   const recorded = (id: string) => ids?.toRecorded.get(id) ?? id;

@@ -44,9 +44,9 @@ export function createTaskStore(maxTasks: number) {
     add(record: TaskRecord) {
       byId.set(record.taskId, record);
       if (record.externalTaskId) byExternalId.set(externalKey(record.account, record.externalTaskId), record);
-      const list = byAccount.get(record.account) ?? [];
-      list.push(record);
-      byAccount.set(record.account, list);
+      const list = byAccount.get(record.account);
+      if (list) list.push(record);
+      else byAccount.set(record.account, [record]);
       if (byId.size > maxTasks) {
         for (const candidate of byId.values()) {
           if (ended(candidate)) {

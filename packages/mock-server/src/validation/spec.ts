@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import type { components } from '@klingkit/client/schema';
 
 /** The parts of the bundled OpenAPI document the mock reads. */
 export interface OpenApiDocument {
@@ -78,11 +79,41 @@ export function resolveRef(spec: OpenApiDocument, schema: SchemaObject): SchemaO
 }
 
 /**
+ * Every business code an error response of the spec documents, derived from the generated types (one place:
+ * the spec's `code` enums on `#/components/responses/*`); `errorStatuses` reads the same enums at run time.
+ */
+export type DocumentedErrorCode = NonNullable<
+  {
+    [Name in keyof components['responses']]: components['responses'][Name]['content']['application/json']['code'];
+  }[keyof components['responses']]
+>;
+
+/**
  * Business code -> HTTP status, read from the error responses the spec declares (each lists the codes it
  * may carry), so the mock answers every code with the status the spec documents for it.
  */
 export function errorStatuses(spec: OpenApiDocument): Map<number, number> {
   const statuses = new Map<number, number>();
+  forEachErrorResponse(spec, (status, codes) => {
+    for (const code of codes) statuses.set(code, status);
+  });
+  return statuses;
+}
+
+/** The codes whose error response declares a `Retry-After` header (the spec's 429 and 503 answers). */
+export function retryAfterCodes(spec: OpenApiDocument): Set<number> {
+  const codes = new Set<number>();
+  forEachErrorResponse(spec, (_status, listed, headers) => {
+    if (Object.keys(headers).some((name) => name.toLowerCase() === 'retry-after'))
+      for (const code of listed) codes.add(code);
+  });
+  return codes;
+}
+
+function forEachErrorResponse(
+  spec: OpenApiDocument,
+  visit: (status: number, codes: number[], headers: Record<string, unknown>) => void,
+): void {
   const paths = (
     spec as unknown as { paths: Record<string, Record<string, { responses?: Record<string, SchemaObject> }>> }
   ).paths;
@@ -91,14 +122,14 @@ export function errorStatuses(spec: OpenApiDocument): Map<number, number> {
       for (const [status, response] of Object.entries(operation.responses ?? {})) {
         const resolved = resolveRef(spec, response) as {
           content?: Record<string, { schema?: SchemaObject }>;
+          headers?: Record<string, unknown>;
         };
         const schema = resolved.content?.['application/json']?.schema;
-        for (const part of schema?.allOf ?? []) {
-          for (const code of (part.properties?.code?.enum as number[] | undefined) ?? [])
-            statuses.set(code, Number(status));
-        }
+        const codes: number[] = [];
+        for (const part of schema?.allOf ?? [])
+          codes.push(...((part.properties?.code?.enum as number[] | undefined) ?? []));
+        if (codes.length > 0) visit(Number(status), codes, resolved.headers ?? {});
       }
     }
   }
-  return statuses;
 }

@@ -1,5 +1,6 @@
 // The ceiling: a node:http server answering a fixed JSON body, as small as a server can be.
 import { createServer } from 'node:http';
+import './report-cpu.mjs';
 
 const body = JSON.stringify({
   code: 0,

@@ -1,9 +1,11 @@
 // The klingkit mock over HTTP, with the concurrency limit raised so creates succeed, and one task to query.
-// BENCH_MOCK_ENTRY names another checkout's build of the mock (query-path.mjs compares two).
+// BENCH_MOCK_MODULE names another build of the mock (its dist/index.js, e.g. a worktree of main) to
+// measure it side by side with this one (mock-throughput.mjs and query-path.mjs compare two).
 import { SignJWT } from 'jose';
+import './report-cpu.mjs';
 
 /** @type {typeof import('@klingkit/mock-server')} */
-const { createMockServer } = await import(process.env.BENCH_MOCK_ENTRY ?? '@klingkit/mock-server');
+const { createMockServer } = await import(process.env.BENCH_MOCK_MODULE || '@klingkit/mock-server');
 
 // The rounds of creates add 300,000 tasks on a slow machine and 1.4 million on a fast one: raise the store's
 // bound so the queried task is never the one forgotten (at the default 200,000 it was, and later rounds
