@@ -1,9 +1,9 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli, startCli } from './fixtures/kling-mock-cli.js';
+import { tempDirForFile } from './fixtures/temp-dir.js';
 
 /**
  * The built `kling-mock` CLI, spawned as a user would run it: every flag reaches its option, every bad value
@@ -12,13 +12,7 @@ import { runCli, startCli } from './fixtures/kling-mock-cli.js';
 
 const API_KEY = 'apikey-cli-flags-0123456789';
 const TOKEN = 'cli-flags-control-token-0123';
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'kling-mock-cli-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = tempDirForFile('kling-mock-cli-');
 
 /** The CLI on a free port, once it has printed its last start-up line. */
 const start = (args: string[]) => startCli(['--port', '0', ...args]);
@@ -77,7 +71,7 @@ describe('kling-mock flags', () => {
   });
 
   it('seeds from a file, serves results on --public-url for --retention-days, and bounds bodies and slow headers', async () => {
-    const seed = join(dir, 'seed.json');
+    const seed = join(dir(), 'seed.json');
     await writeFile(
       seed,
       JSON.stringify({
@@ -222,7 +216,7 @@ describe('kling-mock flags', () => {
       await new Promise((resolve) => holder.close(resolve));
     }
 
-    const bad = join(dir, 'bad-seed.json');
+    const bad = join(dir(), 'bad-seed.json');
     await writeFile(
       bad,
       JSON.stringify({ tasks: [{ request: { prompt: 'ok' } }, { request: { prompt: 'x', n: 12 } }] }),
@@ -233,11 +227,11 @@ describe('kling-mock flags', () => {
     expect(refused.stderr).toBe(
       `kling-mock: --seed ${JSON.stringify(bad)} is refused: tasks[1].request.n: Invalid parameter n: must be from 1 to 9; got 12\n`,
     );
-    const array = join(dir, 'array-seed.json');
+    const array = join(dir(), 'array-seed.json');
     await writeFile(array, '[]');
     for (const [file, says] of [
       [array, 'must hold {"tasks": [...]}, as POST /__mock/seed takes; got an array'],
-      [join(dir, 'missing.json'), 'cannot be read: ENOENT'],
+      [join(dir(), 'missing.json'), 'cannot be read: ENOENT'],
     ] as const) {
       const result = await run(['--port', '0', '--seed', file]);
       expect(result.code).toBe(1);

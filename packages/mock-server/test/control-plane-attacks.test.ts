@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { createKlingClient } from '@klingkit/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { controlsOffReason } from '../src/controls/control-access.js';
 import { createMockServer, type MockServer, type MockServerOptions } from '../src/index.js';
 import { CLI } from './fixtures/kling-mock-cli.js';
+import { type Answer, type SendOptions, send as sendRaw } from './fixtures/loopback-http.js';
 
 /**
  * The control plane under `/__mock/` attacked over HTTP, as a web page, a DNS-rebinding page, a careless
@@ -20,55 +20,15 @@ const SECRETS = [SECRET_KEY, API_KEY, SHORT_KEY];
 const TOKEN = 'control-token-0123456789abcdef';
 const EVIL = 'http://evil.example';
 
-interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
 /** Every control answer any test received, checked for secrets at the end. */
 const controlAnswers: string[] = [];
 const started: MockServer[] = [];
 
-/** One request over a fresh connection; rejects when no answer comes within `timeoutMs`. */
-function send(
-  base: string,
-  path: string,
-  options: {
-    method?: string;
-    headers?: Record<string, string>;
-    body?: string | undefined;
-    timeoutMs?: number;
-  } = {},
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const request = httpRequest(`${base}${path}`, {
-      method: options.method ?? 'GET',
-      headers: options.headers,
-      agent: false,
-    });
-    const timer = setTimeout(() => {
-      request.destroy();
-      reject(new Error(`no answer to ${path} within ${options.timeoutMs ?? 5000} ms`));
-    }, options.timeoutMs ?? 5000);
-    request.on('response', (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
-        body += chunk;
-      });
-      response.on('end', () => {
-        clearTimeout(timer);
-        if (path.startsWith('/__mock/')) controlAnswers.push(body);
-        resolve({ status: response.statusCode ?? 0, headers: response.headers, body });
-      });
-    });
-    request.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    request.end(options.body);
-  });
+/** One request over a fresh connection; rejects when no answer comes within `timeoutMs` (5 s). */
+async function send(base: string, path: string, options: SendOptions = {}): Promise<Answer> {
+  const answer = await sendRaw(`${base}${path}`, { timeoutMs: 5000, ...options });
+  if (path.startsWith('/__mock/')) controlAnswers.push(answer.body);
+  return answer;
 }
 
 const json = { 'content-type': 'application/json' };
@@ -704,36 +664,17 @@ describe('bounded control input', () => {
 });
 
 /**
- * POSTs `sent` bytes of a control body described by `headers`, then stops sending (the connection stays open)
- * and waits for an answer: one that comes proves the mock did not wait for the rest.
+ * POSTs `sent` bytes (rounded up to 16 KiB) of a control body described by `headers`, then stops sending
+ * (the connection stays open) and waits for an answer: one that comes within 5 s proves the mock did not
+ * wait for the rest.
  */
 function postPartly(base: string, headers: Record<string, string>, sent: number): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const request = httpRequest(`${base}/__mock/config`, {
-      method: 'POST',
-      headers: { ...json, ...headers },
-      agent: false,
-    });
-    const timer = setTimeout(() => {
-      request.destroy();
-      reject(new Error('no answer within 5 s: the mock is waiting for the whole body'));
-    }, 5000);
-    request.on('response', (response) => {
-      let body = '';
-      response.on('data', (chunk) => {
-        body += chunk;
-      });
-      response.on('end', () => {
-        clearTimeout(timer);
-        controlAnswers.push(body);
-        request.destroy();
-        resolve({ status: response.statusCode ?? 0, headers: response.headers, body });
-      });
-    });
-    // The mock may close the connection while the body is still being written.
-    request.on('error', () => {});
-    const chunk = Buffer.alloc(16 * 1024, ' ');
-    for (let written = 0; written < sent; written += chunk.length) request.write(chunk);
+  const chunk = 16 * 1024;
+  return send(base, '/__mock/config', {
+    method: 'POST',
+    headers: { ...json, ...headers },
+    body: Buffer.alloc(Math.ceil(sent / chunk) * chunk, ' '),
+    keepOpen: true,
   });
 }
 

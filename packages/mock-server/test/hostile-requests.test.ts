@@ -1,8 +1,10 @@
-import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createMockServer, type MockServer, type MockServerOptions } from '../src/index.js';
+import { cleanupsAfterEach } from './fixtures/cleanups.js';
+import { listenOnLoopback, send, stopServer } from './fixtures/loopback-http.js';
 import { within } from './fixtures/safety-net.js';
 
 /**
@@ -15,10 +17,7 @@ const TENANT_A = 'tenant-a-key';
 const TENANT_B = 'tenant-b-key';
 const IN_PROCESS = 'http://kling.mock';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
-});
+const cleanups = cleanupsAfterEach();
 
 function mockOf(options: MockServerOptions = {}): MockServer {
   const mock = createMockServer({ apiKeys: [TENANT_A, TENANT_B], ...options });
@@ -30,13 +29,6 @@ async function listening(options: MockServerOptions = {}, listen: Parameters<Moc
   const mock = mockOf(options);
   const url = await mock.listen(listen);
   return { mock, url, port: Number(new URL(url).port) };
-}
-
-function stop(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
 }
 
 /** The mock still serves: a valid list request answers 200, over HTTP or in process. */
@@ -103,9 +95,7 @@ async function receiver(options: { hold?: boolean } = {}) {
       else answer();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(() => stop(server));
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOnLoopback(server, cleanups);
   return {
     url: `http://127.0.0.1:${port}/hook`,
     port,
@@ -221,7 +211,7 @@ describe('callbacks never reach the mock itself', () => {
     const probe = createServer();
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
     const port = (probe.address() as AddressInfo).port;
-    await stop(probe);
+    await stopServer(probe);
     const mock = mockOf({ ...FROZEN, callbacks: { attempts: 1 } });
     const response = await create(mock, { prompt: 'early', callback_url: `http://127.0.0.1:${port}/hook` });
     expect(response.status).toBe(200);
@@ -518,26 +508,10 @@ describe('memory is bounded', () => {
   it('keeps no oversized Host header with a task: result URLs use the listen origin instead', async () => {
     const { mock, url, port } = await listening();
     const hugeHost = `${'h'.repeat(12_000)}.example:${port}`;
-    const status = await new Promise<number>((resolve, reject) => {
-      const request = httpRequest(
-        {
-          host: '127.0.0.1',
-          port,
-          method: 'POST',
-          path: '/v1/images/generations',
-          headers: {
-            host: hugeHost,
-            authorization: `Bearer ${TENANT_A}`,
-            'content-type': 'application/json',
-          },
-        },
-        (response) => {
-          response.resume();
-          response.on('end', () => resolve(response.statusCode ?? 0));
-        },
-      );
-      request.on('error', reject);
-      request.end(JSON.stringify({ prompt: 'host' }));
+    const { status } = await send(`${url}/v1/images/generations`, {
+      method: 'POST',
+      headers: { host: hugeHost, authorization: `Bearer ${TENANT_A}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'host' }),
     });
     expect(status).toBe(200);
     mock.advanceClock(60_000);

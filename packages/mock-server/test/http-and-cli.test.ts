@@ -12,15 +12,14 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createKlingClient } from '@klingkit/client';
 import { conformingFetch, type Violation } from '@klingkit/spec/conformance';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createMockServer, type MockServer } from '../src/index.js';
+import { cleanupsAfterEach } from './fixtures/cleanups.js';
 import { CLI } from './fixtures/kling-mock-cli.js';
+import { listenOnLoopback } from './fixtures/loopback-http.js';
 import { within } from './fixtures/safety-net.js';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
-});
+const cleanups = cleanupsAfterEach();
 
 async function listening(
   options: Parameters<typeof createMockServer>[0] = {},
@@ -29,14 +28,6 @@ async function listening(
   const url = await mock.listen();
   cleanups.push(() => mock.close());
   return { mock, url };
-}
-
-/** Stops a test server and drops its open connections too: a kept-alive connection outlives close(). */
-function stop(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
 }
 
 /** A loopback receiver for callbacks that answers with the given statuses in turn, then 200. */
@@ -52,9 +43,7 @@ async function receiver(statuses: number[] = []) {
       response.writeHead(statuses.shift() ?? 200).end();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(() => stop(server));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, bodies };
+  return { url: `http://127.0.0.1:${await listenOnLoopback(server, cleanups)}/hook`, bodies };
 }
 
 describe('over HTTP on 127.0.0.1', () => {
@@ -221,10 +210,7 @@ describe('callback safety', () => {
       else held.push(response);
       reached();
     });
-    for (const server of [redirector, slow]) {
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      cleanups.push(() => stop(server));
-    }
+    for (const server of [redirector, slow]) await listenOnLoopback(server, cleanups);
     const portOf = (server: Server) => (server.address() as AddressInfo).port;
     const toSlow = () => mock.callbacks().filter((d) => d.url.includes(String(portOf(slow))));
     // The mock's own timeout is out of reach here: only the receiver ends a delivery.
@@ -284,8 +270,7 @@ describe('callback timeouts', () => {
       request.resume();
       reached();
     });
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => stop(silent));
+    const silentPort = await listenOnLoopback(silent, cleanups);
     const { mock, url } = await listening({ callbacks: { attempts: 1, timeoutMs: 300 } });
     const client = createKlingClient({
       accessKey: 'demo-access-key',
@@ -294,7 +279,7 @@ describe('callback timeouts', () => {
     });
     await client.tasks.create('generations', {
       prompt: 'silent',
-      callback_url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/hook`,
+      callback_url: `http://127.0.0.1:${silentPort}/hook`,
     });
     // Collections while a delivery waits on the silent receiver, each on a later turn of the event loop.
     await reachedSilent;

@@ -1,54 +1,16 @@
-import { request as httpRequest } from 'node:http';
-import { createKlingClient, type ImageGenerationCreateRequest } from '@klingkit/client';
-import { conformingFetch, type Violation } from '@klingkit/spec/conformance';
-import { afterEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
-import {
-  createMockServer,
-  type JournalEntry,
-  type MockServer,
-  type MockServerOptions,
-} from '../src/index.js';
+import type { ImageGenerationCreateRequest } from '@klingkit/client';
+import { describe, expect, expectTypeOf, it, vi } from 'vitest';
+import { createMockServer, type JournalEntry } from '../src/index.js';
 import { pngOf } from './fixtures/images.js';
+import { inProcessMocks } from './fixtures/in-process.js';
+import { send } from './fixtures/loopback-http.js';
 
-const ORIGIN = 'http://kling.test';
 const API_KEY = 'apikey-journal-0123456789abcdefSECRET';
-const violations: Violation[] = [];
-const servers: MockServer[] = [];
-
-function setup(options: MockServerOptions = {}) {
-  const mock = createMockServer(options);
-  servers.push(mock);
-  const fetch = conformingFetch((request) => mock.fetch(request), violations);
-  const credentials = options.apiKeys
-    ? { apiKey: options.apiKeys[0] as string }
-    : { accessKey: 'demo-access-key', secretKey: 'demo-secret-key' };
-  const client = createKlingClient({ ...credentials, baseUrl: ORIGIN, fetch, maxRetries: 0 });
-  const raw = (path: string, init: RequestInit = {}) => fetch(new Request(`${ORIGIN}${path}`, init));
-  return { mock, client, raw };
-}
-
-afterEach(async () => {
-  vi.useRealTimers();
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-  // Every API answer of every test conforms to the spec (status declared, body valid).
-  expect(violations.splice(0)).toEqual([]);
-});
+// Every API answer of every test conforms to the spec (status declared, body valid).
+const setup = inProcessMocks();
 
 /** GET over a fresh connection, with the headers given (node:http sends a Host header of our choice). */
-function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const request = httpRequest(url, { headers, agent: false }, (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
-        body += chunk;
-      });
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-    });
-    request.on('error', reject);
-    request.end();
-  });
-}
+const get = (url: string, headers: Record<string, string> = {}) => send(url, { headers });
 
 describe('the request journal', () => {
   it('records every API request in order: operation, route, account, typed body, answer, task and mock time', async () => {

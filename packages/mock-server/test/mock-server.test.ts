@@ -1,36 +1,13 @@
 import { createKlingClient, KlingApiError } from '@klingkit/client';
-import { conformingFetch, type Violation } from '@klingkit/spec/conformance';
 import { generateKeyPair, SignJWT } from 'jose';
 import { PNG } from 'pngjs';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createMockServer, type MockServer, type MockServerOptions } from '../src/index.js';
+import { describe, expect, it, vi } from 'vitest';
+import { createMockServer } from '../src/index.js';
 import { pngOf } from './fixtures/images.js';
+import { inProcessMocks, IN_PROCESS_ORIGIN as ORIGIN } from './fixtures/in-process.js';
 
-const ORIGIN = 'http://kling.test';
-const violations: Violation[] = [];
-const servers: MockServer[] = [];
-
-function setup(options: MockServerOptions = {}) {
-  const mock = createMockServer(options);
-  servers.push(mock);
-  const fetch = conformingFetch((request) => mock.fetch(request), violations);
-  const client = createKlingClient({
-    accessKey: 'demo-access-key',
-    secretKey: 'demo-secret-key',
-    baseUrl: ORIGIN,
-    fetch,
-    maxRetries: 0,
-  });
-  const raw = (path: string, init: RequestInit = {}) => fetch(new Request(`${ORIGIN}${path}`, init));
-  return { mock, client, raw };
-}
-
-afterEach(async () => {
-  vi.useRealTimers();
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-  // Every API response of every test conforms to the spec (status declared, body valid).
-  expect(violations.splice(0)).toEqual([]);
-});
+// Every API response of every test conforms to the spec (status declared, body valid).
+const setup = inProcessMocks();
 
 const token = (claims: Record<string, unknown>, secret = 'demo-secret-key', alg = 'HS256') =>
   new SignJWT(claims).setProtectedHeader({ alg, typ: 'JWT' }).sign(new TextEncoder().encode(secret));

@@ -1,12 +1,13 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer, request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKlingClient } from '@klingkit/client';
 import { downloadImages } from '@klingkit/client/node';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createMockServer, type MockServer, type MockServerOptions } from '../src/index.js';
+import { cleanupsAfterEach } from './fixtures/cleanups.js';
+import { listenOnLoopback, send } from './fixtures/loopback-http.js';
 
 /**
  * Result URLs behind a proxy: they follow the Forwarded / X-Forwarded-* headers of the request that reads
@@ -15,10 +16,7 @@ import { createMockServer, type MockServer, type MockServerOptions } from '../sr
  */
 
 const API_KEY = 'apikey-proxied-0123456789';
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
-});
+const cleanups = cleanupsAfterEach();
 
 async function listening(options: MockServerOptions = {}): Promise<{ mock: MockServer; url: string }> {
   const mock = createMockServer({ apiKeys: [API_KEY], ...options });
@@ -27,25 +25,9 @@ async function listening(options: MockServerOptions = {}): Promise<{ mock: MockS
   return { mock, url };
 }
 
-/** A request over a fresh connection with exactly these headers (fetch would not let `host` be set). */
-function get(url: string, headers: Record<string, string> = {}) {
-  return new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const request = httpRequest(url, {
-      headers: { authorization: `Bearer ${API_KEY}`, ...headers },
-      agent: false,
-    });
-    request.on('response', (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
-        body += chunk;
-      });
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-    });
-    request.on('error', reject);
-    request.end();
-  });
-}
+/** A request of the API key over a fresh connection with exactly these headers (fetch would not let `host` be set). */
+const get = (url: string, headers: Record<string, string> = {}) =>
+  send(url, { headers: { authorization: `Bearer ${API_KEY}`, ...headers } });
 
 /** The result URLs of the one succeeded task, as a query with `headers` gets them. */
 async function urlsOf(base: string, taskId: string, headers: Record<string, string> = {}) {
@@ -180,9 +162,7 @@ describe('result URLs behind a proxy', () => {
         response.writeHead(200).end();
       });
     });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise((resolve) => receiver.close(resolve)));
-    const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    const hook = `http://127.0.0.1:${await listenOnLoopback(receiver, cleanups)}/hook`;
     const create = (callbackUrl: string, headers: Record<string, string>) =>
       fetch(`${url}/v1/images/generations`, {
         method: 'POST',

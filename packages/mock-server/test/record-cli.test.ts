@@ -1,8 +1,8 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli, startCli } from './fixtures/kling-mock-cli.js';
+import { tempDirForFile } from './fixtures/temp-dir.js';
 
 /**
  * `kling-mock record` and `kling-mock --replay` / `--drift`, spawned as a user runs them: a drifted mock
@@ -10,13 +10,7 @@ import { runCli, startCli } from './fixtures/kling-mock-cli.js';
  */
 
 const KEY = 'apikey-record-cli-0123456789';
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'kling-record-cli-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = tempDirForFile('kling-record-cli-');
 
 const get = async (url: string) => {
   const response = await fetch(url, { headers: { authorization: `Bearer ${KEY}` } });
@@ -38,7 +32,7 @@ describe('kling-mock record and --replay', () => {
       '{"addFields": {"queue_position": 3}}',
     ]);
     expect(platform.output()).toContain('Drift on: answers break the spec on purpose (--drift)');
-    const out = join(dir, 'session');
+    const out = join(dir(), 'session');
     let recorded: { status: number; body: string };
     const recorder = await startCli(['record', '--target', platform.url, '--out', out, '--port', '0'], {
       ready: /Cassette /,
@@ -70,7 +64,7 @@ describe('kling-mock record and --replay', () => {
   });
 
   it('refuses bad flags in one line (exit 2) and an unreadable cassette (exit 1)', async () => {
-    const noTarget = await runCli(['record', '--out', dir]);
+    const noTarget = await runCli(['record', '--out', dir()]);
     expect(noTarget.code).toBe(2);
     expect(noTarget.stderr).toMatch(/^kling-mock record: --target is required/);
     const badTarget = await runCli(['record', '--target', 'file:///etc/passwd']);
@@ -85,7 +79,7 @@ describe('kling-mock record and --replay', () => {
     const notJson = await runCli(['--drift', '{oops']);
     expect(notJson.code).toBe(2);
     expect(notJson.stderr).toMatch(/--drift must be a JSON object/);
-    const missing = await runCli(['--replay', join(dir, 'no-such-dir')]);
+    const missing = await runCli(['--replay', join(dir(), 'no-such-dir')]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^kling-mock: --replay: cannot read/);
     expect((await runCli(['record', '--help'])).stdout).toContain('Usage: kling-mock record --target URL');

@@ -1,18 +1,13 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import {
-  createServer,
-  request as httpRequest,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKlingClient } from '@klingkit/client';
 import { PNG } from 'pngjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createMockServer, createRecorder, type Recorder } from '../src/index.js';
+import { cleanupsAfterEach } from './fixtures/cleanups.js';
+import { listenOnLoopback, send } from './fixtures/loopback-http.js';
 
 /**
  * The recorder against hostile peers: a target that redirects, floods, stalls or answers with escape
@@ -20,10 +15,7 @@ import { createMockServer, createRecorder, type Recorder } from '../src/index.js
  * it writes, which must never hold a credential or token.
  */
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
-});
+const cleanups = cleanupsAfterEach();
 
 async function outDir(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'kling-record-'));
@@ -45,12 +37,7 @@ async function hostile(answer: (request: IncomingMessage, response: ServerRespon
     request.resume();
     answer(request, response);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
+  return { url: `http://127.0.0.1:${await listenOnLoopback(server, cleanups)}`, seen };
 }
 
 async function recording(target: string, options: { maxBodyBytes?: number; timeoutMs?: number } = {}) {
@@ -72,30 +59,9 @@ async function recording(target: string, options: { maxBodyBytes?: number; timeo
   };
 }
 
-/** A raw request with exactly this path and these headers (fetch normalises both). */
-function raw(url: string, path: string, headers: Record<string, string> = {}, body?: Buffer) {
-  return new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const { hostname, port } = new URL(url);
-    const request = httpRequest({
-      hostname,
-      port,
-      path,
-      method: body ? 'POST' : 'GET',
-      headers,
-      agent: false,
-    });
-    request.on('response', (response) => {
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
-        text += chunk;
-      });
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
-    });
-    request.on('error', reject);
-    request.end(body);
-  });
-}
+/** A raw request with exactly this path and these headers (fetch normalises both); a POST when it has a body. */
+const raw = (url: string, path: string, headers: Record<string, string> = {}, body?: Buffer) =>
+  send(url, { path, headers, method: body ? 'POST' : 'GET', body });
 
 const okJson = (_request: IncomingMessage, response: ServerResponse) => {
   response.writeHead(200, { 'content-type': 'application/json' });

@@ -1,8 +1,7 @@
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
 import { createKlingClient, type KlingClient } from '@klingkit/client';
 import { conformingFetch, type Violation } from '@klingkit/spec/conformance';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   createMockServer,
   type MockServer,
@@ -10,6 +9,8 @@ import {
   SeedError,
   type SeedTask,
 } from '../src/index.js';
+import { cleanupsAfterEach } from './fixtures/cleanups.js';
+import { listenOnLoopback, type SendOptions, send } from './fixtures/loopback-http.js';
 
 /**
  * Seeded state: tasks in any status, of any account, with ages, external ids and expired results, checked
@@ -22,10 +23,7 @@ const SECRET_KEY = 'sk-seed-0123456789abcdef';
 const API_KEY = 'apikey-seeded-0123456789SECRET';
 const TOKEN = 'seed-control-token-0123456789';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
-});
+const cleanups = cleanupsAfterEach();
 
 function mockOf(options: MockServerOptions = {}): MockServer {
   const mock = createMockServer({
@@ -395,9 +393,7 @@ describe('mock.seed', () => {
         response.writeHead(200).end();
       });
     });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise((resolve) => receiver.close(resolve)));
-    const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    const hook = `http://127.0.0.1:${await listenOnLoopback(receiver, cleanups)}/hook`;
     const mock = mockOf();
     const [running] = await mock.seed([
       {
@@ -423,35 +419,8 @@ describe('mock.seed', () => {
   });
 });
 
-interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/** One request on a fresh connection, with its body sent as given. */
-function send(url: string, options: { method?: string; headers?: Record<string, string>; body?: string }) {
-  return new Promise<Answer>((resolve, reject) => {
-    const request = httpRequest(url, {
-      method: options.method ?? 'POST',
-      headers: options.headers,
-      agent: false,
-    });
-    request.on('response', (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
-        body += chunk;
-      });
-      response.on('end', () =>
-        resolve({ status: response.statusCode ?? 0, headers: response.headers, body }),
-      );
-    });
-    // A refused upload may be cut off while it is still being sent; the answer came first.
-    request.on('error', (error) => (error.message.includes('EPIPE') ? undefined : reject(error)));
-    request.end(options.body);
-  });
-}
+/** Every request to the seed control is a POST, its body sent as given. */
+const post = (url: string, options: SendOptions) => send(url, { method: 'POST', ...options });
 
 describe('POST /__mock/seed', () => {
   it('follows the control access rules, answers 400 naming the entry and field, and takes bodies up to 16 MiB', async () => {
@@ -464,19 +433,19 @@ describe('POST /__mock/seed', () => {
       tasks: [{ account: `api-key:${API_KEY}`, request: { prompt: 'over http' } }],
     });
 
-    expect((await send(seed, { headers: json, body: one })).status).toBe(401);
+    expect((await post(seed, { headers: json, body: one })).status).toBe(401);
     expect(
-      (await send(seed, { headers: { ...json, ...token, origin: 'http://evil.example' }, body: one })).status,
+      (await post(seed, { headers: { ...json, ...token, origin: 'http://evil.example' }, body: one })).status,
     ).toBe(403);
     expect(
-      (await send(seed, { headers: { ...json, ...token, host: 'evil.example' }, body: one })).status,
+      (await post(seed, { headers: { ...json, ...token, host: 'evil.example' }, body: one })).status,
     ).toBe(403);
     expect(
-      (await send(seed, { headers: { 'content-type': 'text/plain', ...token }, body: one })).status,
+      (await post(seed, { headers: { 'content-type': 'text/plain', ...token }, body: one })).status,
     ).toBe(415);
     expect(mock.tasks()).toEqual([]);
 
-    const accepted = await send(seed, { headers: { ...json, ...token }, body: one });
+    const accepted = await post(seed, { headers: { ...json, ...token }, body: one });
     expect(accepted.status).toBe(200);
     expect(accepted.body).not.toContain(API_KEY);
     const { tasks } = JSON.parse(accepted.body) as {
@@ -486,7 +455,7 @@ describe('POST /__mock/seed', () => {
       { account: expect.stringMatching(/^api-key:ap…ET#/), task: { task_status: 'succeed' } },
     ]);
 
-    const refused = await send(seed, {
+    const refused = await post(seed, {
       headers: { ...json, ...token },
       body: JSON.stringify({
         tasks: [
@@ -501,7 +470,7 @@ describe('POST /__mock/seed', () => {
       index: 1,
       field: 'tasks[1].request.n',
     });
-    const wrongShape = await send(seed, {
+    const wrongShape = await post(seed, {
       headers: { ...json, ...token },
       body: JSON.stringify([{ request: {} }]),
     });
@@ -515,18 +484,18 @@ describe('POST /__mock/seed', () => {
     }));
     const large = JSON.stringify({ tasks: many });
     expect(large.length).toBeGreaterThan(2 * 1024 * 1024 - 100_000);
-    const big = await send(seed, { headers: { ...json, ...token }, body: large });
+    const big = await post(seed, { headers: { ...json, ...token }, body: large });
     expect(big.status).toBe(200);
     expect(mock.stats().tasks.stored).toBe(1001);
     // The same body is still too large for any other control.
-    const config = await send(`${base}/__mock/config`, {
+    const config = await post(`${base}/__mock/config`, {
       headers: { ...json, ...token, 'content-length': String(large.length) },
       body: '{',
     });
     expect(config.status).toBe(413);
 
     // Past 16 MiB: refused from its content-length, before it is read, and the connection closed.
-    const huge = await send(seed, {
+    const huge = await post(seed, {
       headers: { ...json, ...token, 'content-length': String(16 * 1024 * 1024 + 1) },
       body: '{',
     });

@@ -1,78 +1,25 @@
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import { type ClientDefaults, createKlingClient, KlingApiError } from '@klingkit/client';
-import { conformingFetch, type Violation } from '@klingkit/spec/conformance';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createMockServer, type MockServer, type MockServerOptions, TIMING_PROFILES } from '../src/index.js';
+import { type ClientDefaults, KlingApiError } from '@klingkit/client';
+import { describe, expect, it, vi } from 'vitest';
+import { type MockServerOptions, TIMING_PROFILES } from '../src/index.js';
 import { createTestKit } from '../src/testing/index.js';
+import { inProcessMocks } from './fixtures/in-process.js';
+import { type Answer, send } from './fixtures/loopback-http.js';
 
 /**
  * Steering the mock per request: aimed `injectError` (by operation, family, count, with Retry-After), the
  * `X-Kling-Mock` header and who may send it, and `null` restoring every config value's default.
  */
 
-const ORIGIN = 'http://kling.test';
 const API_KEY = 'apikey-steering-0123456789abcdef';
 const TOKEN = 'steering-token-0123456789';
-const violations: Violation[] = [];
-const servers: MockServer[] = [];
+const inProcess = inProcessMocks();
 
+/** A mock of the API key, its client, and `raw` requests that carry the key unless they say otherwise. */
 function setup(options: MockServerOptions = {}, clientOptions: ClientDefaults = {}) {
-  const mock = createMockServer({ apiKeys: [API_KEY], ...options });
-  servers.push(mock);
-  const fetch = conformingFetch((request) => mock.fetch(request), violations);
-  const client = createKlingClient({
-    apiKey: API_KEY,
-    baseUrl: ORIGIN,
-    fetch,
-    maxRetries: 0,
-    ...clientOptions,
-  });
+  const made = inProcess({ apiKeys: [API_KEY], ...options }, clientOptions);
   const raw = (path: string, init: RequestInit = {}) =>
-    fetch(
-      new Request(`${ORIGIN}${path}`, {
-        ...init,
-        headers: { authorization: `Bearer ${API_KEY}`, ...init.headers },
-      }),
-    );
-  return { mock, client, raw };
-}
-
-afterEach(async () => {
-  vi.useRealTimers();
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-  expect(violations.splice(0)).toEqual([]);
-});
-
-interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/** One request over HTTP as any language's test would send it, with exactly the headers given. */
-function send(
-  url: string,
-  options: { method?: string; headers?: Record<string, string>; body?: unknown } = {},
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const request = httpRequest(url, {
-      method: options.method ?? 'GET',
-      headers: options.headers,
-      agent: false,
-    });
-    request.on('response', (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
-        body += chunk;
-      });
-      response.on('end', () =>
-        resolve({ status: response.statusCode ?? 0, headers: response.headers, body }),
-      );
-    });
-    request.on('error', reject);
-    request.end(options.body === undefined ? undefined : JSON.stringify(options.body));
-  });
+    made.raw(path, { ...init, headers: { authorization: `Bearer ${API_KEY}`, ...init.headers } });
+  return { ...made, raw };
 }
 
 const bearer = { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' };
@@ -143,7 +90,7 @@ describe('aimed injectError', () => {
       send(`${base}/__mock/inject-error`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body,
+        body: JSON.stringify(body),
       });
     expect(
       (await inject({ code: 1303, operation: 'get', family: 'omni', count: 2, retryAfterSeconds: 4 })).status,
@@ -175,7 +122,7 @@ describe('aimed injectError', () => {
     const create = await send(`${base}/v1/images/omni-image`, {
       method: 'POST',
       headers: bearer,
-      body: { prompt: 'a boat' },
+      body: JSON.stringify({ prompt: 'a boat' }),
     });
     expect(create.status).toBe(200);
     const taskId = (JSON.parse(create.body) as { data: { task_id: string } }).data.task_id;
@@ -242,7 +189,7 @@ describe('null restores every config default', () => {
     const answer = await send(`${base}/__mock/config`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: everythingNull,
+      body: JSON.stringify(everythingNull),
     });
     expect(answer.status).toBe(200);
     expect(JSON.parse(answer.body)).toEqual(defaults);
