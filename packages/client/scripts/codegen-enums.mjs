@@ -54,6 +54,20 @@ export function requestEnums(spec) {
   return result;
 }
 
+/**
+ * `enums` as a TypeScript literal with one line per field: a field's values read across, and requests that
+ * share a field (the same aspect ratios, say) do not repeat it line for line in the generated file.
+ */
+function layout(enums) {
+  const schemas = Object.entries(enums).map(([schema, fields]) => {
+    const lines = Object.entries(fields).map(
+      ([field, entry]) => `    ${JSON.stringify(field)}: ${JSON.stringify(entry)}`,
+    );
+    return `  ${JSON.stringify(schema)}: ${lines.length === 0 ? '{}' : `{\n${lines.join(',\n')}\n  }`}`;
+  });
+  return schemas.length === 0 ? '{}' : `{\n${schemas.join(',\n')}\n}`;
+}
+
 /** The TypeScript source of src/generated/enums.ts for `spec` (by default the bundled spec). */
 export async function generateEnumsSource(spec) {
   const document = spec ?? JSON.parse(await readFile(require.resolve('@klingkit/spec/openapi.json'), 'utf8'));
@@ -61,6 +75,6 @@ export async function generateEnumsSource(spec) {
  * The enum fields of each create request, by schema name: the values the spec allows, in its order, and the
  * field's default when it has one. \`requestEnums(family)\` in \`@klingkit/client/spec-facts\` picks a family's.
  */
-export const REQUEST_ENUMS = ${JSON.stringify(requestEnums(document), null, 2)} as const;
+export const REQUEST_ENUMS = ${layout(requestEnums(document))} as const;
 `;
 }
