@@ -85,6 +85,14 @@ async function wireAnswers(page: Page): Promise<() => string[]> {
       .sort();
 }
 
+/** A new page on the attacker's origin, with its control requests' answers wired. */
+async function attackerPage(): Promise<{ page: Page; answers: () => string[] }> {
+  const page = await browser.newPage();
+  const answers = await wireAnswers(page);
+  await page.goto(attackerUrl);
+  return { page, answers };
+}
+
 /** Runs `run` in the page, then waits until the mock has answered `expected` control requests in all. */
 async function attack<T>(answers: () => string[], expected: number, run: () => Promise<T>): Promise<T> {
   const result = await run();
@@ -94,9 +102,7 @@ async function attack<T>(answers: () => string[], expected: number, run: () => P
 
 describe('a page on another origin', () => {
   it('reads nothing from the controls, with fetch in cors or no-cors mode', async () => {
-    const page = await browser.newPage();
-    const answers = await wireAnswers(page);
-    await page.goto(attackerUrl);
+    const { page, answers } = await attackerPage();
     const before = state();
     const results = await attack(answers, 4, () =>
       page.evaluate(async (base) => {
@@ -173,9 +179,7 @@ describe('a page on another origin', () => {
   });
 
   it('changes nothing with text/plain, no-cors and JSON POSTs', async () => {
-    const page = await browser.newPage();
-    const answers = await wireAnswers(page);
-    await page.goto(attackerUrl);
+    const { page, answers } = await attackerPage();
     const before = state();
     const results = await attack(answers, 7, () =>
       page.evaluate(async (base) => {
@@ -219,9 +223,7 @@ describe('a page on another origin', () => {
   });
 
   it('changes nothing with form submissions, beacons or a script tag', async () => {
-    const page = await browser.newPage();
-    const answers = await wireAnswers(page);
-    await page.goto(attackerUrl);
+    const { page, answers } = await attackerPage();
     const before = state();
     await attack(answers, 4, () =>
       page.evaluate((base) => {

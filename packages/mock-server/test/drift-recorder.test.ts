@@ -200,10 +200,19 @@ describe('recording a drifted platform', () => {
     expect(cassette.map(({ answer }) => answer.body)).toEqual(recorded.map(({ body }) => body));
   });
 
-  it('replays the cassette byte for byte, to other credentials, with no platform behind it', async () => {
+  /** Runs `use` with a mock replaying the cassette in process to other credentials, and closes it after. */
+  async function replaying(use: (replay: MockServer, send: ReturnType<typeof sender>) => Promise<void>) {
     const replay = createMockServer({ apiKeys: [REPLAY_KEY], replay: out });
     try {
-      const replayed = await session(sender('http://kling.mock', REPLAY_KEY, replay.fetch), () => {});
+      await use(replay, sender('http://kling.mock', REPLAY_KEY, replay.fetch));
+    } finally {
+      await replay.close();
+    }
+  }
+
+  it('replays the cassette byte for byte, to other credentials, with no platform behind it', () =>
+    replaying(async (replay, send) => {
+      const replayed = await session(send, () => {});
       expect(replayed.map(({ status }) => status)).toEqual(recorded.map(({ status }) => status));
       expect(replayed.map(({ body }) => body)).toEqual(recorded.map(({ body }) => body));
       expect(replayed.map(({ headers }) => headers.get(REPLAY_HEADER))).toEqual(
@@ -211,15 +220,10 @@ describe('recording a drifted platform', () => {
       );
       // Nothing was simulated: the replaying mock made no task of its own.
       expect(replay.tasks()).toEqual([]);
-    } finally {
-      await replay.close();
-    }
-  });
+    }));
 
-  it("maps this run's external_task_id onto the recorded one, keeps the last state of a task, and rewinds on reset", async () => {
-    const replay = createMockServer({ apiKeys: [REPLAY_KEY], replay: out });
-    const send = sender('http://kling.mock', REPLAY_KEY, replay.fetch);
-    try {
+  it("maps this run's external_task_id onto the recorded one, keeps the last state of a task, and rewinds on reset", () =>
+    replaying(async (replay, send) => {
       const replayed = await session(send, () => {}, ['run-2-a', 'run-2-b']);
       const withRecordedIds = (seen: Seen) =>
         seen.body.replaceAll('"run-2-a"', '"order-1"').replaceAll('"run-2-b"', '"order-2"');
@@ -233,15 +237,10 @@ describe('recording a drifted platform', () => {
       replay.reset();
       const rewound = await session(send, () => {});
       expect(rewound.map(({ body }) => body)).toEqual(recorded.map(({ body }) => body));
-    } finally {
-      await replay.close();
-    }
-  });
+    }));
 
-  it('simulates what the cassette does not hold: other creates, their queries, a create once its recordings are used', async () => {
-    const replay = createMockServer({ apiKeys: [REPLAY_KEY], replay: out });
-    const send = sender('http://kling.mock', REPLAY_KEY, replay.fetch);
-    try {
+  it('simulates what the cassette does not hold: other creates, their queries, a create once its recordings are used', () =>
+    replaying(async (replay, send) => {
       const other = await send('POST', '/v1/images/generations', { prompt: 'never recorded', n: 1 });
       expect(other.status).toBe(200);
       expect(other.headers.get(REPLAY_HEADER)).toBeNull();
@@ -268,10 +267,7 @@ describe('recording a drifted platform', () => {
         replay.fetch,
       )('GET', `/v1/images/generations/${otherId}`);
       expect(stranger.status).toBe(401);
-    } finally {
-      await replay.close();
-    }
-  });
+    }));
 });
 
 describe('recording a platform that keeps to the spec', () => {

@@ -36,6 +36,13 @@ afterEach(async () => {
   await Promise.all(kits.splice(0).map((kit) => kit.close()));
 });
 
+/** A test kit on the edited spec, closed after the test. */
+function openKit(): TestKit {
+  const kit = createTestKit();
+  kits.push(kit);
+  return kit;
+}
+
 /** Width and height of a PNG the mock serves at `url` (from its IHDR chunk). */
 async function pngSize(kit: TestKit, url: string) {
   const bytes = Buffer.from(await (await kit.mock.fetch(new Request(url))).arrayBuffer());
@@ -43,29 +50,30 @@ async function pngSize(kit: TestKit, url: string) {
 }
 
 describe('a mock on a spec with other defaults', () => {
-  it('gives an Image Generation request that omits them the edited n, aspect ratio and resolution', async () => {
-    const kit = createTestKit();
-    kits.push(kit);
-    const { images } = await kit.kling.tasks.generate('generations', { prompt: 'a fox' });
-    expect(images).toHaveLength(EDITS.generations.n);
-    expect(await pngSize(kit, images[0]?.url ?? '')).toEqual(
-      imageSize(EDITS.generations.aspect_ratio, EDITS.generations.resolution),
-    );
-  });
-
-  it('gives an Omni-Image series the edited series_amount, aspect ratio and resolution', async () => {
-    const kit = createTestKit();
-    kits.push(kit);
-    const { images } = await kit.kling.tasks.generate('omni', { prompt: 'a boat', result_type: 'series' });
-    expect(images).toHaveLength(EDITS.omni.series_amount);
-    expect(await pngSize(kit, images[0]?.url ?? '')).toEqual(
-      imageSize(EDITS.omni.aspect_ratio, EDITS.omni.resolution),
-    );
+  it.each([
+    {
+      title: 'gives an Image Generation request that omits them the edited n, aspect ratio and resolution',
+      family: 'generations',
+      request: { prompt: 'a fox' },
+      count: EDITS.generations.n,
+      size: imageSize(EDITS.generations.aspect_ratio, EDITS.generations.resolution),
+    },
+    {
+      title: 'gives an Omni-Image series the edited series_amount, aspect ratio and resolution',
+      family: 'omni',
+      request: { prompt: 'a boat', result_type: 'series' },
+      count: EDITS.omni.series_amount,
+      size: imageSize(EDITS.omni.aspect_ratio, EDITS.omni.resolution),
+    },
+  ] as const)('$title', async ({ family, request, count, size }) => {
+    const kit = openKit();
+    const { images } = await kit.kling.tasks.generate(family, request);
+    expect(images).toHaveLength(count);
+    expect(await pngSize(kit, images[0]?.url ?? '')).toEqual(size);
   });
 
   it('reads watermark_info: {} with the edited default of enabled', async () => {
-    const kit = createTestKit();
-    kits.push(kit);
+    const kit = openKit();
     const { task, images } = await kit.kling.tasks.generate('generations', {
       prompt: 'a fox',
       watermark_info: {},
@@ -75,8 +83,7 @@ describe('a mock on a spec with other defaults', () => {
   });
 
   it('seeds tasks with the same defaults as creates', async () => {
-    const kit = createTestKit();
-    kits.push(kit);
+    const kit = openKit();
     const [generations, series] = await kit.mock.seed([
       { request: { prompt: 'a fox' } },
       { family: 'omni', request: { prompt: 'a boat', result_type: 'series' } },

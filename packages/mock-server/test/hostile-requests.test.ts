@@ -59,6 +59,18 @@ function create(
     : target.fetch(new Request(`${IN_PROCESS}${path}`, init));
 }
 
+/** Tenant B's create with `callback_url` must be refused as a bad parameter (400 / 1201); its message. */
+async function refusedCallback(target: string | MockServer, callback_url: string): Promise<string> {
+  const response = await create(target, { prompt: 'tenant B', callback_url }, TENANT_B);
+  const body = (await response.json()) as Envelope;
+  expect({ callback_url, status: response.status, code: body.code }).toEqual({
+    callback_url,
+    status: 400,
+    code: 1201,
+  });
+  return body.message;
+}
+
 /** Sends `text` on a raw socket and collects everything until the server closes (or the safety net). */
 async function rawExchange(port: number, text: string): Promise<{ statusLine: string; body: string }> {
   const socket = connect(port, '127.0.0.1');
@@ -157,14 +169,7 @@ describe('callbacks never reach the mock itself', () => {
       `http://127.0.0.1:${hook.port}/x/../__mock/reset`,
     ];
     for (const callback_url of targets) {
-      const response = await create(url, { prompt: 'tenant B', callback_url }, TENANT_B);
-      const body = (await response.json()) as Envelope;
-      expect({ callback_url, status: response.status, code: body.code }).toEqual({
-        callback_url,
-        status: 400,
-        code: 1201,
-      });
-      expect(body.message).toMatch(
+      expect(await refusedCallback(url, callback_url)).toMatch(
         /^Invalid parameter callback_url: (points at this mock server itself|must not point at the mock's own routes under \/__mock\/)/,
       );
     }
@@ -190,14 +195,7 @@ describe('callbacks never reach the mock itself', () => {
       `${IN_PROCESS}/hook`,
       'http://KLING.mock.:80/v1/images/generations',
     ]) {
-      const response = await create(mock, { prompt: 'tenant B', callback_url }, TENANT_B);
-      const body = (await response.json()) as Envelope;
-      expect({ callback_url, status: response.status, code: body.code }).toEqual({
-        callback_url,
-        status: 400,
-        code: 1201,
-      });
-      expect(body.message).toContain('Invalid parameter callback_url:');
+      expect(await refusedCallback(mock, callback_url)).toContain('Invalid parameter callback_url:');
     }
     mock.advanceClock(60_000);
     await mock.callbacksIdle();

@@ -334,16 +334,15 @@ describe('the composed pipeline', () => {
     };
   }
 
+  /** The stages every request passes, in order, before its path is read as an API path. */
+  const BEFORE_API_PATH = ['readablePath', 'controls', 'preflight', 'images', 'journal.open'];
+
   it('runs every stage in order and answers synchronously when no stage waits', () => {
     const calls: string[] = [];
     const answer = createPipeline(stages(calls))(request('/v1/x'), 'http');
     expect(answer).toBe(ok);
     expect(calls).toEqual([
-      'readablePath',
-      'controls',
-      'preflight',
-      'images',
-      'journal.open',
+      ...BEFORE_API_PATH,
       'apiPath',
       'directives',
       'progress',
@@ -361,14 +360,7 @@ describe('the composed pipeline', () => {
     const refused = fail(1203, 'nope');
     const handle = createPipeline(stages(calls, { apiPath: () => refused }));
     expect(handle(request('/x'), 'http')).toBe(refused);
-    expect(calls).toEqual([
-      'readablePath',
-      'controls',
-      'preflight',
-      'images',
-      'journal.open',
-      'journal.settle',
-    ]);
+    expect(calls).toEqual([...BEFORE_API_PATH, 'journal.settle']);
     const before: string[] = [];
     const early = createPipeline(stages(before, { preflight: () => ok }));
     expect(early(request('/v1/x', 'OPTIONS'), 'http')).toBe(ok);

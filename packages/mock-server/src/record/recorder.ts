@@ -243,14 +243,8 @@ export function createRecorder(options: RecorderOptions): Recorder {
     if (cleanedQuery.changed) redacted.push('/request/query');
     let requestBody: Pick<CassetteEntry['request'], 'body' | 'bodyText'> = {};
     if (requestText.length > 0) {
-      let parsed: unknown;
-      let isJson = true;
-      try {
-        parsed = JSON.parse(requestText);
-      } catch {
-        isJson = false;
-      }
-      if (isJson) {
+      const parsed = parseJson(requestText);
+      if (parsed !== undefined) {
         const cleaned = cleanJson(parsed, { images: true, secrets }, '/request/body', redacted);
         requestBody = { body: cleaned.value };
       } else {
@@ -503,10 +497,7 @@ async function createChecker(): Promise<Checker> {
     const operation = operationOf(request.method, request.path);
     const family = operation && families.get(operation.operationId);
     if (family && requestProblems.every((problem) => !problem.pointer.startsWith('/body'))) {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(body);
-      } catch {}
+      const parsed = parseJson(body);
       const refused = parsed === undefined ? undefined : validator.checkCreate(family, parsed);
       if (refused) {
         const pointer = `/body/${refused.field
@@ -523,13 +514,8 @@ async function createChecker(): Promise<Checker> {
         });
       }
     }
-    let parsedAnswer: unknown;
-    let readable = true;
-    try {
-      parsedAnswer = JSON.parse(answer);
-    } catch {
-      readable = false;
-    }
+    const parsedAnswer = parseJson(answer);
+    const readable = parsedAnswer !== undefined;
     const violation = checkResponse(request.method, request.path, status, parsedAnswer, { strict: true });
     let answerProblems: ExchangeProblem[] = violation?.problems ?? [];
     if (!readable) {
@@ -550,6 +536,15 @@ async function createChecker(): Promise<Checker> {
     }
     return { request: requestProblems, answer: answerProblems };
   };
+}
+
+/** `text` parsed as JSON, or `undefined` when it is not JSON (no JSON text parses to `undefined`). */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 function valueAtPointer(value: unknown, pointer: string): unknown {
