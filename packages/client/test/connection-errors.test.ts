@@ -8,19 +8,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KlingConnectionError } from '../src/core/errors.js';
 import { createKlingClient } from '../src/kling-client.js';
 import { listen, stop } from './loopback.js';
+import { rejectionOf } from './rejection.js';
 
 const API_KEY = 'ak-9f8e7d6c5b4a-secret';
 const TASK = '867283741759111202';
 
 /** The rejection of `call`, which must be a KlingConnectionError. */
-async function failure(call: Promise<unknown>): Promise<KlingConnectionError> {
-  const error = await call.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(KlingConnectionError);
-  return error as KlingConnectionError;
-}
+const failure = (call: Promise<unknown>) => rejectionOf(call, KlingConnectionError);
+
+/** A client of the API key at `origin` that retries nothing. */
+const clientAt = (origin: string, options: { timeoutMs?: number; fetch?: typeof fetch } = {}) =>
+  createKlingClient({ apiKey: API_KEY, baseUrl: origin, maxRetries: 0, ...options });
 
 /** Nothing secret anywhere a log could print it. */
 function expectNoSecrets(error: Error, ...secrets: string[]) {
@@ -50,11 +48,7 @@ afterAll(async () => {
 
 describe('a request that gets no answer', () => {
   it('names the method, origin and path and the refused address, keeping the cause', async () => {
-    const kling = createKlingClient({
-      apiKey: API_KEY,
-      baseUrl: `http://127.0.0.1:${closedPort}`,
-      maxRetries: 0,
-    });
+    const kling = clientAt(`http://127.0.0.1:${closedPort}`);
     const error = await failure(kling.tasks.get('generations', TASK));
     const url = `http://127.0.0.1:${closedPort}/v1/images/generations/${TASK}`;
     expect(error.message).toBe(`GET ${url} failed: connect ECONNREFUSED 127.0.0.1:${closedPort}`);
@@ -66,11 +60,7 @@ describe('a request that gets no answer', () => {
   });
 
   it('leaves the query out (an external_task_id is the caller’s) and names a POST', async () => {
-    const kling = createKlingClient({
-      apiKey: API_KEY,
-      baseUrl: `http://127.0.0.1:${closedPort}`,
-      maxRetries: 0,
-    });
+    const kling = clientAt(`http://127.0.0.1:${closedPort}`);
     const byExternal = await failure(kling.tasks.get('omni', { externalTaskId: 'order-42' }));
     expect(byExternal.url).toBe(`http://127.0.0.1:${closedPort}/v1/images/omni-image`);
     expect(byExternal.message).not.toContain('order-42');
@@ -81,11 +71,7 @@ describe('a request that gets no answer', () => {
   });
 
   it('says a TLS handshake failed when the server speaks plain HTTP', async () => {
-    const kling = createKlingClient({
-      apiKey: API_KEY,
-      baseUrl: `https://127.0.0.1:${plainPort}`,
-      maxRetries: 0,
-    });
+    const kling = clientAt(`https://127.0.0.1:${plainPort}`);
     const error = await failure(kling.GET('/v1/images/generations', {}));
     expect(error.message).toMatch(
       new RegExp(
@@ -98,12 +84,7 @@ describe('a request that gets no answer', () => {
   });
 
   it('says how long it waited when the per-request timeout ends it', async () => {
-    const kling = createKlingClient({
-      apiKey: API_KEY,
-      baseUrl: `http://127.0.0.1:${silentPort}`,
-      maxRetries: 0,
-      timeoutMs: 150,
-    });
+    const kling = clientAt(`http://127.0.0.1:${silentPort}`, { timeoutMs: 150 });
     const error = await failure(kling.tasks.get('generations', TASK));
     expect(error.message).toBe(
       `GET http://127.0.0.1:${silentPort}/v1/images/generations/${TASK} failed: no answer within 150 ms`,
@@ -134,11 +115,7 @@ describe('a request that gets no answer', () => {
   });
 
   it('never shows the user:password of a base URL, in its own words or in the cause it quotes', async () => {
-    const kling = createKlingClient({
-      apiKey: API_KEY,
-      baseUrl: `http://admin:hunter2@127.0.0.1:${closedPort}`,
-      maxRetries: 0,
-    });
+    const kling = clientAt(`http://admin:hunter2@127.0.0.1:${closedPort}`);
     const error = await failure(kling.tasks.get('generations', TASK));
     // fetch refuses such a URL, quoting it; the message keeps the refusal and drops the password.
     expect(error.message).toContain(
@@ -153,10 +130,7 @@ describe('a request that gets no answer', () => {
     const looping = new TypeError('fetch failed');
     (looping as { cause?: unknown }).cause = looping;
     const answers = [new TypeError('fetch failed', { cause: dns }), looping];
-    const kling = createKlingClient({
-      apiKey: API_KEY,
-      baseUrl: 'https://api.kling.invalid',
-      maxRetries: 0,
+    const kling = clientAt('https://api.kling.invalid', {
       fetch: async () => {
         throw answers.shift();
       },
@@ -170,10 +144,7 @@ describe('a request that gets no answer', () => {
   });
 
   it('escapes control characters and cuts a long reason short', async () => {
-    const kling = createKlingClient({
-      apiKey: API_KEY,
-      baseUrl: 'http://127.0.0.1:9',
-      maxRetries: 0,
+    const kling = clientAt('http://127.0.0.1:9', {
       fetch: async () => {
         throw new TypeError('fetch failed', { cause: new Error(`\x1b[31mred\x9b2J${'x'.repeat(1000)}`) });
       },

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { KlingConnectionError } from '../src/core/errors.js';
 import { createKlingClient } from '../src/kling-client.js';
 import { downloadImages, KlingDownloadError, safeFileStem } from '../src/node/index.js';
+import { rejectionOf } from './rejection.js';
 
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 1, 2, 3]);
 const DATA_PNG = `data:image/png;base64,${PNG.toString('base64')}`;
@@ -172,14 +173,8 @@ const taskWith = (url: string, taskId = 'T1') => ({
   task_result: { images: [{ index: 0, url }] },
 });
 
-async function refusal(promise: Promise<unknown>): Promise<KlingDownloadError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(KlingDownloadError);
-  return error as KlingDownloadError;
-}
+/** The rejection of `promise`, which must be a KlingDownloadError. */
+const refusal = (promise: Promise<unknown>) => rejectionOf(promise, KlingDownloadError);
 
 describe('a hostile file host and hostile task data', () => {
   it('keeps a traversing task_id inside dir: the id is escaped into one plain name', async () => {
