@@ -117,24 +117,32 @@ export function dereference(root: unknown, node: unknown = root): unknown {
   return walk(node, []);
 }
 
-/** Every `#/components/...` pointer reachable from a node through references (its own included). */
-export function reachableRefs(root: unknown, node: unknown, seen = new Set<string>()): Set<string> {
+/**
+ * Calls `visit` on every object inside `node`, looking through arrays, and walks on into what `visit`
+ * returns. Depth first on a stack of its own, so a deeply nested document cannot overflow the call stack.
+ */
+export function walkObjects(node: unknown, visit: (object: Record<string, unknown>) => unknown[]): void {
   const stack: unknown[] = [node];
   while (stack.length > 0) {
     const current = stack.pop();
-    if (Array.isArray(current)) {
-      stack.push(...current);
-      continue;
-    }
-    if (!isRecord(current)) continue;
+    if (Array.isArray(current)) stack.push(...current);
+    else if (isRecord(current)) stack.push(...visit(current));
+  }
+}
+
+/** Every `#/components/...` pointer reachable from a node through references (its own included). */
+export function reachableRefs(root: unknown, node: unknown, seen = new Set<string>()): Set<string> {
+  walkObjects(node, (current) => {
+    const next: unknown[] = [];
     if (typeof current.$ref === 'string' && current.$ref.startsWith('#')) {
       const pointer = current.$ref.slice(1);
       if (!seen.has(pointer)) {
         seen.add(pointer);
-        stack.push(valueAt(root, decodePointer(pointer)));
+        next.push(valueAt(root, decodePointer(pointer)));
       }
     }
-    for (const [key, value] of Object.entries(current)) if (key !== '$ref') stack.push(value);
-  }
+    for (const [key, value] of Object.entries(current)) if (key !== '$ref') next.push(value);
+    return next;
+  });
   return seen;
 }

@@ -8,7 +8,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { SpecChange } from './change.js';
-import { decodePointer, encodePointer, isRecord, type Segment } from './json-pointer.js';
+import { decodePointer, encodePointer, isRecord, type Segment, walkObjects } from './json-pointer.js';
 import { type OperationEntry, operationsReaching } from './operations.js';
 
 interface Found<T> {
@@ -77,14 +77,7 @@ export function collectExtensions(doc: unknown): KlingExtensions {
 /** A copy of the document without the extensions, for a diff tool that would misread them. */
 export function withoutExtensions<T>(doc: T): T {
   const copy = structuredClone(doc);
-  const stack: unknown[] = [copy];
-  while (stack.length > 0) {
-    const node = stack.pop();
-    if (Array.isArray(node)) {
-      stack.push(...node);
-      continue;
-    }
-    if (!isRecord(node)) continue;
+  walkObjects(copy, (node) => {
     if (Array.isArray(node.allOf)) {
       const kept = node.allOf.filter((entry) => !(isRecord(entry) && 'x-kling-rule' in entry));
       if (kept.length === 0) delete node.allOf;
@@ -93,8 +86,8 @@ export function withoutExtensions<T>(doc: T): T {
     delete node['x-kling-checks'];
     delete node['x-kling-image'];
     delete node['x-kling-error-code'];
-    stack.push(...Object.values(node));
-  }
+    return Object.values(node);
+  });
   return copy;
 }
 

@@ -1,28 +1,17 @@
 /** The baseline moves only as a release step: these are the ways it refuses to move otherwise. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { refreshBaseline } from '../src/baseline.js';
-import { fixtureSpec, propertyOf } from './fixture-spec.js';
-import { allFollowers, changeset, makeWorkspace, type WorkspaceOptions } from './workspace.js';
+import { type FixtureSpec, propertyOf, specAt } from './fixture-spec.js';
+import { allFollowers, changeset, workspacesRemovedAfterEach } from './workspace.js';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0)) cleanup();
-});
+const workspace = workspacesRemovedAfterEach();
 
-function workspace(options: WorkspaceOptions): string {
-  const { root, remove } = makeWorkspace(options);
-  cleanups.push(remove);
-  return root;
-}
-
-function specAt(version: string, wider = false) {
-  const spec = fixtureSpec();
-  spec.info.version = version;
-  if (wider) propertyOf(spec, 'CreateThing', 'aspect_ratio').enum = ['16:9', '1:1', '2:3', '4:5'];
-  return spec;
-}
+/** The bundle of a later release, which accepts one more aspect ratio. */
+const wider = (spec: FixtureSpec) => {
+  propertyOf(spec, 'CreateThing', 'aspect_ratio').enum = ['16:9', '1:1', '2:3', '4:5'];
+};
 
 const read = (root: string, file: string) => readFileSync(join(root, file), 'utf8');
 
@@ -32,7 +21,7 @@ describe('refreshing the spec baseline', () => {
       specVersion: '0.2.0',
       files: {
         'spec/baseline/openapi.json': specAt('0.1.0'),
-        'spec/dist/openapi.json': specAt('0.2.0', true),
+        'spec/dist/openapi.json': specAt('0.2.0', wider),
       },
     });
     await expect(refreshBaseline(root)).resolves.toEqual({ changed: true, version: '0.2.0' });
@@ -46,7 +35,7 @@ describe('refreshing the spec baseline', () => {
       changesets: { wider: changeset(allFollowers('minor')) },
       files: {
         'spec/baseline/openapi.json': specAt('0.1.0'),
-        'spec/dist/openapi.json': specAt('0.2.0', true),
+        'spec/dist/openapi.json': specAt('0.2.0', wider),
       },
     });
     await expect(refreshBaseline(root)).rejects.toThrow(
@@ -59,7 +48,7 @@ describe('refreshing the spec baseline', () => {
     const root = workspace({
       files: {
         'spec/baseline/openapi.json': specAt('0.1.0'),
-        'spec/dist/openapi.json': specAt('0.1.0', true),
+        'spec/dist/openapi.json': specAt('0.1.0', wider),
       },
     });
     await expect(refreshBaseline(root)).rejects.toThrow(
@@ -73,7 +62,7 @@ describe('refreshing the spec baseline', () => {
       specVersion: '0.2.0',
       files: {
         'spec/baseline/openapi.json': specAt('0.1.0'),
-        'spec/dist/openapi.json': specAt('0.1.0', true),
+        'spec/dist/openapi.json': specAt('0.1.0', wider),
       },
     });
     await expect(refreshBaseline(root)).rejects.toThrow(

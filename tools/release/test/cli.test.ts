@@ -8,34 +8,19 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
-import { fixtureSpec, propertyOf } from './fixture-spec.js';
-import { makeWorkspace } from './workspace.js';
+import { describe, expect, it } from 'vitest';
+import { type FixtureSpec, propertyOf, specAt } from './fixture-spec.js';
+import { workspacesRemovedAfterEach } from './workspace.js';
 
 const run = promisify(execFile);
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0)) cleanup();
-});
+const newWorkspace = workspacesRemovedAfterEach();
+const workspace = (files: Record<string, unknown>) => newWorkspace({ files });
 
-function specAt(version: string, edit: (spec: ReturnType<typeof fixtureSpec>) => void = () => {}) {
-  const spec = fixtureSpec();
-  spec.info.version = version;
-  edit(spec);
-  return spec;
-}
-
-const narrowed = (spec: ReturnType<typeof fixtureSpec>) => {
+const narrowed = (spec: FixtureSpec) => {
   propertyOf(spec, 'CreateThing', 'aspect_ratio').enum = ['16:9', '1:1'];
 };
-
-function workspace(files: Record<string, unknown>): string {
-  const { root, remove } = makeWorkspace({ files });
-  cleanups.push(remove);
-  return root;
-}
 
 async function specDiff(root: string, ...args: string[]) {
   return run(process.execPath, [CLI, '--root', root, ...args]).then(

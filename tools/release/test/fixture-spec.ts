@@ -185,6 +185,14 @@ export function beforeAfter(edit: (spec: FixtureSpec) => void): [FixtureSpec, Fi
   return [fixtureSpec(), after];
 }
 
+/** The fixture spec at release `version` (its info.version), with `edit` applied. */
+export function specAt(version: string, edit: (spec: FixtureSpec) => void = () => {}): FixtureSpec {
+  const spec = fixtureSpec();
+  spec.info.version = version;
+  edit(spec);
+  return spec;
+}
+
 /** An operation of a spec, for edits (fails loudly when the fixture has no such operation). */
 export function operationOf(spec: FixtureSpec, path: string, method: string): Record<string, unknown> {
   const operation = spec.paths[path]?.[method];

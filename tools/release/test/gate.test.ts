@@ -2,22 +2,14 @@
  * The gate against real changesets: each test writes a small workspace with pending changeset files and
  * reads them with @changesets/get-release-plan, as `pnpm version-packages` would.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChangeClass, SpecChange } from '../src/change.js';
 import { evaluateGate, formatReport, readReleasePlan } from '../src/gate.js';
 import { specFollowers } from '../src/repo.js';
-import { allFollowers, changeset, FOLLOWERS, makeWorkspace } from './workspace.js';
+import { allFollowers, changeset, FOLLOWERS, workspacesRemovedAfterEach } from './workspace.js';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0)) cleanup();
-});
-
-function workspace(changesets: Record<string, string> = {}): string {
-  const { root, remove } = makeWorkspace({ changesets });
-  cleanups.push(remove);
-  return root;
-}
+const newWorkspace = workspacesRemovedAfterEach();
+const workspace = (changesets: Record<string, string> = {}) => newWorkspace({ changesets });
 
 function change(cls: ChangeClass, reason = `a ${cls} change`): SpecChange {
   return { pointer: '/components/schemas/X', class: cls, rule: 'fixture', reason, operations: [] };

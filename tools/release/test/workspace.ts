@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
 import { findRoot } from '../src/repo.js';
 
 export const REPO_ROOT = findRoot(fileURLToPath(new URL('.', import.meta.url)));
@@ -68,4 +69,17 @@ export const FOLLOWERS = ['@klingkit/spec', '@klingkit/client', '@klingkit/mock-
 
 export function allFollowers(bump: string): Record<string, string> {
   return Object.fromEntries(FOLLOWERS.map((name) => [name, bump]));
+}
+
+/** For the calling test file: makes workspaces as `makeWorkspace` does, and removes them after each test. */
+export function workspacesRemovedAfterEach(): (options?: WorkspaceOptions) => string {
+  const removals: (() => void)[] = [];
+  afterEach(() => {
+    for (const remove of removals.splice(0)) remove();
+  });
+  return (options = {}) => {
+    const { root, remove } = makeWorkspace(options);
+    removals.push(remove);
+    return root;
+  };
 }
