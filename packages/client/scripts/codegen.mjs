@@ -1,7 +1,8 @@
 // Generates src/generated/schema.ts from the bundled spec with openapi-typescript, and the files of the
 // generators beside it (codegen-enums.mjs, codegen-error-codes.mjs).
 // `node scripts/codegen.mjs` writes the file; with `--check` (or CI=true) it only compares, so CI fails on
-// committed types that no longer match the spec instead of silently regenerating them.
+// committed types that no longer match the spec instead of silently regenerating them, and prints the first
+// lines that differ so the CI log shows what changed.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, relative } from 'node:path';
@@ -9,6 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { enumsFile, generateEnumsSource } from './codegen-enums.mjs';
 import { errorCodesFile, generateErrorCodesSource } from './codegen-error-codes.mjs';
+import { staleDiff } from './stale-diff.mjs';
 
 const require = createRequire(import.meta.url);
 const specPath = require.resolve('@klingkit/spec/openapi.json');
@@ -36,7 +38,7 @@ export async function generateSchemaSource() {
   return HEADER + astToString(ast);
 }
 
-/** Writes `source` to `file`, or with `check` only compares; true when a checked file is stale. */
+/** Writes `source` to `file`, or with `check` only compares and shows the difference; true when stale. */
 async function emit(file, source, check) {
   const current = await readFile(file, 'utf8').catch(() => '');
   const shown = relative(process.cwd(), file);
@@ -47,6 +49,7 @@ async function emit(file, source, check) {
   if (check) {
     console.error(
       `${shown} is stale: it no longer matches spec/dist/openapi.json.\n` +
+        `${staleDiff(current, source, { label: shown })}\n` +
         'Run `pnpm --filter @klingkit/client codegen` and commit the result.',
     );
     return true;
