@@ -7,16 +7,14 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { generateSchemaSource, schemaFile } from '../scripts/codegen.mjs';
 import { staleDiff } from '../scripts/stale-diff.mjs';
+import { expectFresh } from './fresh.js';
 
 const run = promisify(execFile);
 const PACKAGE = fileURLToPath(new URL('..', import.meta.url));
 
 describe('generated types', () => {
   it('match what the current bundled spec generates (run `pnpm --filter @klingkit/client codegen`)', async () => {
-    const committed = await readFile(schemaFile, 'utf8');
-    expect(committed.startsWith('/**\n * GENERATED FILE - DO NOT EDIT BY HAND.')).toBe(true);
-    // Empty when equal; otherwise the failure shows the lines that differ, as `codegen --check` does.
-    expect(staleDiff(committed, await generateSchemaSource(), { label: 'src/generated/schema.ts' })).toBe('');
+    await expectFresh(schemaFile, generateSchemaSource);
   });
 });
 

@@ -1,10 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { errorCodesFile, generateErrorCodesSource } from '../scripts/codegen-error-codes.mjs';
-import { staleDiff } from '../scripts/stale-diff.mjs';
 import { describeErrorCode, KLING_ERROR_CODES } from '../src/core/errors.js';
 import { ERROR_CODE_STATUSES } from '../src/generated/error-codes.js';
+import { expectFresh } from './fresh.js';
 
 const require = createRequire(import.meta.url);
 const spec = require('@klingkit/spec/openapi.json') as Record<string, unknown>;
@@ -56,9 +55,7 @@ function declaredPairs(): Set<string> {
 
 describe('the error-code table', () => {
   it('is what the current bundled spec generates (run `pnpm --filter @klingkit/client codegen`)', async () => {
-    const committed = await readFile(errorCodesFile, 'utf8');
-    const label = 'src/generated/error-codes.ts';
-    expect(staleDiff(committed, await generateErrorCodesSource(), { label })).toBe('');
+    await expectFresh(errorCodesFile, generateErrorCodesSource);
   });
 
   it('holds every code and status the spec declares on an error response, and nothing else', () => {

@@ -2,11 +2,11 @@ import { readdir, readFile } from 'node:fs/promises';
 import spec from '@klingkit/spec/openapi.json' with { type: 'json' };
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { requestEnums as deriveEnums, enumsFile, generateEnumsSource } from '../scripts/codegen-enums.mjs';
-import { staleDiff } from '../scripts/stale-diff.mjs';
 import type { components } from '../src/generated/schema.js';
 import type { CreateRequestOf, TaskFamily, TaskOf } from '../src/index.js';
 import { FAMILY_PATHS } from '../src/lib/tasks.js';
 import { REQUEST_ENUMS, type RequestEnumsOf, requestEnums, TASK_SCHEMAS } from '../src/spec-facts/index.js';
+import { expectFresh } from './fresh.js';
 
 type Spec = typeof spec;
 type Node = { $ref?: string; [key: string]: unknown };
@@ -16,9 +16,7 @@ const families = Object.keys(TASK_SCHEMAS) as TaskFamily[];
 
 describe('the generated request enums (src/generated/enums.ts)', () => {
   it('match what the current bundled spec generates (run `pnpm --filter @klingkit/client codegen`)', async () => {
-    const committed = await readFile(enumsFile, 'utf8');
-    expect(committed.startsWith('/**\n * GENERATED FILE - DO NOT EDIT BY HAND.')).toBe(true);
-    expect(staleDiff(committed, await generateEnumsSource(), { label: 'src/generated/enums.ts' })).toBe('');
+    await expectFresh(enumsFile, generateEnumsSource);
   });
 
   it('are read from the spec: a changed enum or default, a new enum field, a dropped one all show', () => {
