@@ -35,7 +35,8 @@ export interface MockContext {
    * mock. Never from forwarding headers: answers build their own URLs on those (`succeedWithTasks`).
    */
   originFor(request: MockRequest): string;
-  succeed(data: unknown): MockResponse;
+  /** The success envelope around `data`, already serialized. */
+  succeedWithJson(dataJson: string): MockResponse;
   /** The success envelope around the records' task objects: one object, or a list when `records` is an array. */
   succeedWithTasks(records: TaskRecord | TaskRecord[], request: MockRequest): MockResponse;
   /** An error envelope with the status the spec declares for `code` (or `status` when given). */

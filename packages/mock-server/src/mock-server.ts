@@ -19,7 +19,7 @@ import { type AnswerDrift, checkedDrift, type DriftSetting, withAnswerDrift } fr
 import { createFaultInjector, type FaultOptions } from './faults/fault-injector.js';
 import { createInjectedErrors } from './faults/injected-errors.js';
 import { createControlRoutes } from './http/control-routes.js';
-import { failure, success, successWithJson } from './http/envelope.js';
+import { failure, successWithJson } from './http/envelope.js';
 import { createFetchHandler } from './http/fetch-handler.js';
 import { forwardedOrigin } from './http/forwarded.js';
 import { createNodeListener, type ListenOptions } from './http/node-listener.js';
@@ -215,7 +215,7 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
         callbacks.dispatch(record.callbackUrl, toTaskObject(record, record.origin), record.origin);
     },
     originFor: (request) => context.options.publicUrl ?? request.origin,
-    succeed: success,
+    succeedWithJson: successWithJson,
     succeedWithTasks(records, request) {
       // Result URLs in an answer follow the proxy that request came through; stored tasks never do.
       const origin = publicUrl ?? forwardedOrigin(request) ?? request.origin;

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { requestFields } from '../src/store/task-record.js';
 import { createTestKit, type TestKit } from '../src/testing/index.js';
-import { requestDefaults, withDefaults } from '../src/validation/request-defaults.js';
+import { requestDefaults } from '../src/validation/request-defaults.js';
 import { loadSpec, type SchemaObject } from '../src/validation/spec.js';
 
 const kits: TestKit[] = [];
@@ -9,7 +9,7 @@ afterEach(async () => {
   await Promise.all(kits.splice(0).map((kit) => kit.close()));
 });
 
-describe('withDefaults: a request as the platform reads it', () => {
+describe('requestFields: a request as the platform reads it', () => {
   const spec = loadSpec();
   const schema = spec.components.schemas.OmniImageCreateRequest as SchemaObject;
   const defaults = requestDefaults(spec, schema);
@@ -17,27 +17,34 @@ describe('withDefaults: a request as the platform reads it', () => {
 
   it("fills what the body omits with the spec's defaults and keeps what it sends", () => {
     const body = { prompt: 'a boat', aspect_ratio: '1:1' };
-    const request = withDefaults(defaults, body);
-    expect(request).toMatchObject({
+    expect(requestFields(body, defaults)).toEqual({
       prompt: 'a boat',
-      aspect_ratio: '1:1',
+      aspectRatio: '1:1',
       resolution: defaultOf('resolution'),
+      resultType: defaultOf('result_type') === 'series' ? 'series' : 'single',
+      imageCount: defaultOf('n'),
+      watermark: false,
     });
-    expect(request.n).toBe(defaultOf('n'));
     expect(body).toEqual({ prompt: 'a boat', aspect_ratio: '1:1' });
   });
 
-  it('fills an object the body sends (watermark_info: {}), and adds none it does not', () => {
+  it('fills an object the body sends (watermark_info: {}), and takes no nested default for one it omits', () => {
     const enabled = (
       spec.components.schemas.WatermarkInfoRequest?.properties?.enabled as SchemaObject | undefined
     )?.default;
-    expect(withDefaults(defaults, { prompt: 'x', watermark_info: {} }).watermark_info).toEqual({ enabled });
-    expect(withDefaults(defaults, { prompt: 'x', watermark_info: { enabled: true } }).watermark_info).toEqual(
-      {
-        enabled: true,
-      },
-    );
-    expect(withDefaults(defaults, { prompt: 'x' })).not.toHaveProperty('watermark_info');
+    const edited = { ...defaults, nested: { watermark_info: { values: { enabled: true }, nested: {} } } };
+    expect(requestFields({ prompt: 'x', watermark_info: {} }, defaults).watermark).toBe(enabled === true);
+    expect(requestFields({ prompt: 'x', watermark_info: {} }, edited).watermark).toBe(true);
+    expect(requestFields({ prompt: 'x', watermark_info: { enabled: false } }, edited).watermark).toBe(false);
+    expect(requestFields({ prompt: 'x', watermark_info: { enabled: true } }, defaults).watermark).toBe(true);
+    expect(requestFields({ prompt: 'x' }, edited).watermark).toBe(false);
+  });
+
+  it('reads a series from the body, with its own count', () => {
+    expect(requestFields({ prompt: 'x', result_type: 'series', series_amount: 3 }, defaults)).toMatchObject({
+      resultType: 'series',
+      imageCount: 3,
+    });
   });
 
   it('refuses to guess a setting the request lacks and the spec gives no default for', () => {

@@ -3,7 +3,9 @@
 // - building and serializing a task object against a query by id through the mock's in-process door
 //   (the serialized-task cache exists because a polling client reads one state many times);
 // - rendering a result image: the part that holds the event loop (painting) and the whole render
-//   (compression runs on zlib's thread pool).
+//   (compression runs on zlib's thread pool);
+// - storing a task in a store at its bound (`maxTasks`), which forgets the oldest ended task, against
+//   storing one below it.
 // Internal modules are imported from the mock's build by path. Prints a Markdown table of medians.
 import { pathToFileURL } from 'node:url';
 import { createMockServer } from '@klingkit/mock-server';
@@ -11,9 +13,16 @@ import { SignJWT } from 'jose';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 30);
 const internal = (/** @type {string} */ file) =>
-  import(pathToFileURL(new URL(`../../../packages/mock-server/dist/${file}`, import.meta.url).pathname).href);
+  import(
+    pathToFileURL(
+      process.env.BENCH_MOCK_DIST
+        ? `${process.env.BENCH_MOCK_DIST}/${file}`
+        : new URL(`../../../packages/mock-server/dist/${file}`, import.meta.url).pathname,
+    ).href,
+  );
 const { toTaskObject } = await internal('store/task-record.js');
 const { renderResultImage } = await internal('images/render-result-image.js');
+const { createTaskStore } = await internal('store/task-store.js');
 
 const median = (/** @type {number[]} */ values) =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
@@ -104,6 +113,28 @@ const query = await perCall(
   2000,
 );
 rows.push(...Object.entries(query));
+
+// A store at its bound forgets one ended task per task it stores. Each round adds `bound` tasks, so the
+// one at its bound turns its whole content over, as a long-running mock under load does.
+const bound = 50_000;
+const atBound = createTaskStore(bound);
+const belowBound = createTaskStore(Number.MAX_SAFE_INTEGER);
+let stored = 0;
+const endedTask = () => ({ ...record, taskId: String(++stored), status: 'succeed' });
+for (let i = 0; i < bound; i++) atBound.add(endedTask());
+const storing = await perCall(
+  {
+    [`store a task, store at its bound (maxTasks ${bound.toLocaleString('en')}: forgets the oldest)`]: () =>
+      atBound.add(endedTask()),
+    'store a task, store below its bound': () => {
+      // Emptied now and then, so that it stays the size of the other (a clear in 200,000 stores).
+      if (belowBound.size >= 4 * bound) belowBound.clear();
+      belowBound.add(endedTask());
+    },
+  },
+  bound,
+);
+rows.push(...Object.entries(storing));
 
 const side = 1024;
 /** @type {number[]} */

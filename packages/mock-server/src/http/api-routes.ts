@@ -1,5 +1,5 @@
 import type { MockContext } from '../mock-context.js';
-import { requestFields, type TaskFamily, type TaskRecord, toCreatedTask } from '../store/task-record.js';
+import { createdTaskJson, type TaskFamily, type TaskRecord } from '../store/task-record.js';
 import type { ApiCall } from './api-call.js';
 import type { MockRequest, MockResponse } from './mock-request.js';
 
@@ -70,7 +70,7 @@ async function createTask(
   const refused =
     callbackUrl === undefined ? undefined : context.callbacks.refuse(callbackUrl, request.origin);
   if (refused) return context.fail(1201, `Invalid parameter callback_url: ${refused}`);
-  const shape = requestFields(context.validator.withDefaults(family, fields));
+  const shape = context.validator.fields(family, fields);
   const { prompt, imageCount } = shape;
   if (context.outcomes.refusesPrompt(prompt)) {
     return context.fail(1301, 'Content security policy triggered: the prompt may contain sensitive content');
@@ -95,7 +95,13 @@ async function createTask(
     account,
     taskId: context.nextTaskId(),
     externalTaskId,
-    ...shape,
+    // Field by field, not spread: every record gets the same hidden class, and no copy is made.
+    prompt,
+    aspectRatio: shape.aspectRatio,
+    resolution: shape.resolution,
+    resultType: shape.resultType,
+    imageCount,
+    watermark: shape.watermark,
     callbackUrl,
     origin: context.originFor(request),
     createdAt: now,
@@ -110,7 +116,7 @@ async function createTask(
   call.taskId = record.taskId;
   context.lifecycle.start(record);
   context.notify(record);
-  return context.succeed(toCreatedTask(record));
+  return context.succeedWithJson(createdTaskJson(record));
 }
 
 function getTask(

@@ -8,12 +8,7 @@ export const CORS_HEADERS = {
 } as const;
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', ...CORS_HEADERS };
 
-/** `{code: 0, message: 'SUCCEED', request_id, data}`. */
-export function success(data: unknown): MockResponse {
-  return successWithJson(JSON.stringify(data));
-}
-
-/** The success envelope around `data` that is serialized already. */
+/** `{code: 0, message: 'SUCCEED', request_id, data}`, around `data` that is serialized already. */
 export function successWithJson(dataJson: string): MockResponse {
   return {
     status: 200,

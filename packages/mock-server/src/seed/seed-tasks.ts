@@ -14,7 +14,7 @@ import type { TaskLifecycle } from '../lifecycle/task-lifecycle.js';
 import type { Timings } from '../lifecycle/timings.js';
 import type { AccountLimits } from '../limits/account-limits.js';
 import type { Outcomes } from '../outcomes/outcomes.js';
-import { requestFields, type TaskFamily, type TaskRecord } from '../store/task-record.js';
+import type { TaskFamily, TaskRecord } from '../store/task-record.js';
 import type { TaskStore } from '../store/task-store.js';
 import type { RequestValidator } from '../validation/request-validator.js';
 import type { TaskValidator } from '../validation/task-validator.js';
@@ -107,7 +107,7 @@ export interface SeedParts {
   /** Every account the mock knows: AccessKeys and `api-key:KEY`. */
   accounts: readonly AccountId[];
   labels: AccountLabels;
-  validator: Pick<RequestValidator, 'checkCreate' | 'withDefaults'>;
+  validator: Pick<RequestValidator, 'checkCreate' | 'fields'>;
   store: TaskStore;
   lifecycle: TaskLifecycle;
   limits: AccountLimits;
@@ -280,7 +280,7 @@ function planEntry(
   if (ageMs !== undefined && task.created_at !== undefined)
     refuse('ageMs', 'and task.created_at both give the creation time; give one of them');
 
-  const shape = requestFields(parts.validator.withDefaults(family, body));
+  const shape = parts.validator.fields(family, body);
   const times = planTimes(parts, batch.now, {
     status,
     imageCount: shape.imageCount,

@@ -16,6 +16,13 @@ export function createTaskStore(maxTasks: number) {
   const deadByAccount = new Map<string, number>();
   const isLive = (record: TaskRecord) => byId.get(record.taskId) === record;
 
+  // Every stored record in the order it was stored, oldest from `head` on: where the store looks for the
+  // task to forget. Walking the Map from its start instead skips every entry deleted since its last rehash,
+  // so at the bound each create paid for the thousands forgotten before it. Records before `head` are
+  // forgotten; the array is cut when they are half of it.
+  let order: TaskRecord[] = [];
+  let head = 0;
+
   const forget = (record: TaskRecord) => {
     byId.delete(record.taskId);
     if (record.externalTaskId) byExternalId.delete(externalKey(record.account, record.externalTaskId));
@@ -34,27 +41,39 @@ export function createTaskStore(maxTasks: number) {
 
   const ended = (record: TaskRecord) => record.status === 'succeed' || record.status === 'failed';
 
+  /** The index in `order` of the oldest stored ended task, or -1; moves `head` past forgotten records. */
+  const oldestEnded = (): number => {
+    while (head < order.length && !isLive(order[head] as TaskRecord)) head++;
+    if (head * 2 > order.length) {
+      order = order.slice(head);
+      head = 0;
+    }
+    for (let i = head; i < order.length; i++) {
+      const record = order[i] as TaskRecord;
+      if (ended(record) && isLive(record)) return i;
+    }
+    return -1;
+  };
+  const forgetOldestEnded = (): boolean => {
+    const at = oldestEnded();
+    if (at === -1) return false;
+    forget(order[at] as TaskRecord);
+    return true;
+  };
+
   return {
     /** Whether one more task fits: under `maxTasks`, or an ended task can be forgotten to make room. */
     hasRoom(): boolean {
-      if (byId.size < maxTasks) return true;
-      for (const candidate of byId.values()) if (ended(candidate)) return true;
-      return false;
+      return byId.size < maxTasks || oldestEnded() !== -1;
     },
     add(record: TaskRecord) {
       byId.set(record.taskId, record);
+      order.push(record);
       if (record.externalTaskId) byExternalId.set(externalKey(record.account, record.externalTaskId), record);
       const list = byAccount.get(record.account);
       if (list) list.push(record);
       else byAccount.set(record.account, [record]);
-      if (byId.size > maxTasks) {
-        for (const candidate of byId.values()) {
-          if (ended(candidate)) {
-            forget(candidate);
-            break;
-          }
-        }
-      }
+      if (byId.size > maxTasks) forgetOldestEnded();
     },
     /**
      * Adds seeded tasks, created at any time in the past, where their `createdAt` puts them, so lists stay
@@ -65,6 +84,7 @@ export function createTaskStore(maxTasks: number) {
       const added = new Map<string, TaskRecord[]>();
       for (const record of records) {
         byId.set(record.taskId, record);
+        order.push(record);
         if (record.externalTaskId)
           byExternalId.set(externalKey(record.account, record.externalTaskId), record);
         const list = added.get(record.account) ?? [];
@@ -86,11 +106,7 @@ export function createTaskStore(maxTasks: number) {
         byAccount.set(account, merged);
         deadByAccount.delete(account);
       }
-      if (byId.size <= maxTasks) return;
-      for (const candidate of byId.values()) {
-        if (byId.size <= maxTasks) break;
-        if (ended(candidate)) forget(candidate);
-      }
+      while (byId.size > maxTasks) if (!forgetOldestEnded()) break;
     },
     /** A task of `account` by `task_id`. */
     get(account: string, taskId: string): TaskRecord | undefined {
@@ -130,6 +146,8 @@ export function createTaskStore(maxTasks: number) {
       byAccount.clear();
       byExternalId.clear();
       deadByAccount.clear();
+      order = [];
+      head = 0;
     },
   };
 }

@@ -1,8 +1,9 @@
 import type { TaskFamily } from '@klingkit/client';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import { requestFields } from '../store/task-record.js';
 import { type CompiledSchemas, LIST_PARAMETERS, REQUEST_SCHEMAS } from './compiled-schemas.js';
 import { checkImageInput } from './image-input.js';
-import { type RequestDefaults, requestDefaults, withDefaults } from './request-defaults.js';
+import { type RequestDefaults, requestDefaults } from './request-defaults.js';
 import {
   type ImageConstraints,
   type KlingCheck,
@@ -25,7 +26,7 @@ interface CompiledRequest {
   explain: ValidateFunction;
   schema: SchemaObject;
   checks: KlingCheck[];
-  /** The schema's defaults, for `withDefaults`. */
+  /** The schema's defaults, for `requestFields`. */
   defaults: RequestDefaults;
   /** Paths of image inputs, `*` standing for every array item. */
   images: { path: string[]; limits: ImageConstraints }[];
@@ -84,12 +85,12 @@ export function createRequestValidator(spec: OpenApiDocument, schemas: CompiledS
     },
 
     /**
-     * A body `checkCreate` accepted, as the platform reads it: every field it omits takes the spec's
-     * `default` (see request-defaults.ts). The mock reads a task's settings from this, never from defaults
-     * of its own.
+     * What a task keeps of a body `checkCreate` accepted, as the platform reads it: every field it omits
+     * takes the spec's `default` (see request-defaults.ts). The mock reads a task's settings from this,
+     * never from defaults of its own.
      */
-    withDefaults(family: TaskFamily, body: Record<string, unknown>): Record<string, unknown> {
-      return withDefaults(requests[family].defaults, body);
+    fields(family: TaskFamily, body: Record<string, unknown>) {
+      return requestFields(body, requests[family].defaults);
     },
 
     /** Parses and checks the list query (pageNum, pageSize, external_task_id). */
