@@ -18,7 +18,7 @@ const internal = (/** @type {string} */ file) =>
       process.env.BENCH_MOCK_DIST
         ? `${process.env.BENCH_MOCK_DIST}/${file}`
         : new URL(`../../../packages/mock-server/dist/${file}`, import.meta.url).pathname,
-    ).href,
+    ).href
   );
 const { toTaskObject } = await internal('store/task-record.js');
 const { renderResultImage } = await internal('images/render-result-image.js');
