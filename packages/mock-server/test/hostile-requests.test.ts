@@ -367,6 +367,20 @@ describe('malformed requests are 4xx, never 5xx', () => {
     await expectServing(mock);
   });
 
+  it('answers a request before the 400 for an unreadable one pipelined after it on the same connection', async () => {
+    const { url, port } = await listening();
+    // Answers leave once per event-loop turn; the door writes those waiting before it answers the broken one.
+    const exchange = await rawExchange(
+      port,
+      'GET /nothing-here HTTP/1.1\r\nhost: x\r\n\r\nNOT HTTP AT ALL\r\n\r\n',
+    );
+    expect(exchange.statusLine).toBe('HTTP/1.1 404 Not Found');
+    const statusLines = exchange.body.match(/HTTP\/1\.1 \d{3} [^\r]*/g);
+    expect(statusLines).toEqual(['HTTP/1.1 400 Bad Request']);
+    expect(exchange.body).toContain('"code":1203');
+    await expectServing(url);
+  });
+
   it('never answers 5xx to any path built from escapes (fuzzed, both doors)', async () => {
     const { url } = await listening();
     const mock = mockOf();

@@ -8,6 +8,7 @@ import {
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { CONTROL_RANGES } from '../controls/control-bounds.js';
+import { createAnswerBatch, type FlushScheduler, LOOP_TURN_SCHEDULER } from './answer-batch.js';
 import { failure } from './envelope.js';
 import type { MockRequest, MockResponse } from './mock-request.js';
 
@@ -35,31 +36,24 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 export function createNodeListener(
   handle: (request: MockRequest) => MockResponse | Promise<MockResponse>,
   maxBodyBytes: number,
+  /** When answers leave: batched per event-loop turn by default (see `answer-batch.ts`). */
+  scheduler: FlushScheduler | undefined = LOOP_TURN_SCHEDULER,
 ) {
   let server: Server | undefined;
   /** The URL `listen` resolved with: the origin of requests whose Host header is missing or unusable. */
   let ownOrigin = 'http://localhost';
 
+  const answers = createAnswerBatch(scheduler);
+
   const listener = (incoming: IncomingMessage, outgoing: ServerResponse) => {
-    const request = new NodeRequest(incoming, maxBodyBytes, ownOrigin);
-    const send = (answer: MockResponse) => {
-      if (answer.drop) {
-        outgoing.socket?.destroy();
-        return;
-      }
-      // Headers as one flat list in one writeHead: no setHeader calls (each moves node onto its slow
-      // header path), and a known length so headers and body leave in a single write.
-      const head = ['content-length', String(Buffer.byteLength(answer.body))];
-      for (const name in answer.headers) head.push(name, answer.headers[name] as string);
-      // An over-long body is left unread: close the connection instead of draining it.
-      if (answer.status === 413) head.push('connection', 'close');
-      outgoing.writeHead(answer.status, head);
-      outgoing.end(answer.body);
-    };
-    const answer = handle(request);
+    const answer = handle(new NodeRequest(incoming, maxBodyBytes, ownOrigin));
     // `handle` never rejects; should that promise ever break, the client still gets the platform's 5000.
-    if (answer instanceof Promise) answer.then(send, () => send(failure(500, 5000, 'Internal server error')));
-    else send(answer);
+    if (answer instanceof Promise) {
+      answer.then(
+        (settled) => answers.add(outgoing, settled),
+        () => answers.add(outgoing, failure(500, 5000, 'Internal server error')),
+      );
+    } else answers.add(outgoing, answer);
   };
 
   return {
@@ -90,9 +84,10 @@ export function createNodeListener(
       });
       started.on('request', listener);
       started.keepAliveTimeout = 5000;
-      started.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) =>
-        answerUnreadable(error, socket, { headersTimeout, requestTimeout }),
-      );
+      started.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+        answers.flush();
+        answerUnreadable(error, socket, { headersTimeout, requestTimeout });
+      });
       await new Promise<void>((resolve, reject) => {
         started.once('error', reject);
         started.listen(options.port ?? 0, host, () => {
@@ -132,8 +127,9 @@ function answerUnreadable(
   socket: Duplex,
   limits: { headersTimeout: number; requestTimeout: number },
 ): void {
-  // node itself also refrains from writing into an answer that has started; the listener writes each
-  // answer whole (writeHead and end at once), so whatever it sent is complete and this one follows it.
+  // node itself also refrains from writing into an answer that has started; the door writes each answer
+  // whole (writeHead and end at once) and has just written those that waited, so whatever it sent is
+  // complete and this one follows it.
   if (!socket.writable || error.code === 'ECONNRESET') {
     socket.destroy();
     return;

@@ -1,0 +1,138 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { send } from '../../test/fixtures/loopback-http.js';
+import { checkScheduler } from './answer-batch.js';
+import type { MockRequest, MockResponse } from './mock-request.js';
+import { createNodeListener } from './node-listener.js';
+
+const ok = (body: string): MockResponse => ({ status: 200, headers: { 'content-type': 'text/plain' }, body });
+
+/** A scheduler the test runs by hand: each call queues one flush. */
+function manualScheduler() {
+  const flushes: (() => void)[] = [];
+  return {
+    schedule: (flush: () => void) => {
+      flushes.push(flush);
+    },
+    flushes,
+  };
+}
+
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  vi.useRealTimers();
+  await Promise.all(closers.splice(0).map((close) => close()));
+});
+
+async function listening(
+  handle: (request: MockRequest) => MockResponse | Promise<MockResponse>,
+  schedule: ((flush: () => void) => void) | undefined,
+) {
+  const door = createNodeListener(handle, 1024, schedule);
+  const url = await door.listen();
+  closers.push(() => door.close());
+  return url;
+}
+
+describe('answers written once per event-loop turn', () => {
+  it('holds the answers of one turn until the flush, then writes them all, each to its own client', async () => {
+    const { schedule, flushes } = manualScheduler();
+    let seen = 0;
+    let allSeen: () => void = () => {};
+    const three = new Promise<void>((resolve) => {
+      allSeen = resolve;
+    });
+    const url = await listening((request) => {
+      if (++seen === 3) allSeen();
+      return ok(`answer to ${request.path}`);
+    }, schedule);
+    const answers = Promise.all(['/a', '/b', '/c'].map((path) => send(`${url}${path}`)));
+    await three;
+    // All three answers wait for one flush (the first answer asked for it); written one by one, none would.
+    expect(flushes.length).toBe(1);
+    (flushes.shift() as () => void)();
+    expect((await answers).map((answer) => [answer.status, answer.body])).toEqual([
+      [200, 'answer to /a'],
+      [200, 'answer to /b'],
+      [200, 'answer to /c'],
+    ]);
+  });
+
+  it('asks for one flush per batch, and a new one once the batch has been written', async () => {
+    const { schedule, flushes } = manualScheduler();
+    const waiting: ((answer: MockResponse) => void)[] = [];
+    const url = await listening(
+      () => new Promise<MockResponse>((resolve) => waiting.push(resolve)),
+      schedule,
+    );
+    for (const path of ['one', 'two']) {
+      const answer = send(`${url}/${path}`);
+      await expect.poll(() => waiting.length).toBe(1);
+      (waiting.shift() as (answer: MockResponse) => void)(ok(path));
+      await expect.poll(() => flushes.length).toBe(1);
+      (flushes.shift() as () => void)();
+      expect((await answer).body).toBe(path);
+    }
+  });
+
+  it('drops a connection at once when the answer says so, without waiting for the flush', async () => {
+    const { schedule, flushes } = manualScheduler();
+    const url = await listening(() => ({ status: 0, headers: {}, body: '', drop: true }), schedule);
+    await expect(send(`${url}/dropped`)).rejects.toThrow();
+    expect(flushes).toEqual([]);
+  });
+
+  it('closes the connection of an answer node refuses to write, and still writes the rest of the batch', async () => {
+    const { schedule, flushes } = manualScheduler();
+    let seen = 0;
+    let bothSeen: () => void = () => {};
+    const both = new Promise<void>((resolve) => {
+      bothSeen = resolve;
+    });
+    const url = await listening((request) => {
+      if (++seen === 2) bothSeen();
+      // A header value with a line break: node refuses it rather than split the header.
+      return request.path === '/broken'
+        ? { status: 200, headers: { 'x-broken': 'a\r\nb' }, body: 'never' }
+        : ok('fine');
+    }, schedule);
+    const broken = send(`${url}/broken`);
+    const fine = send(`${url}/fine`);
+    await both;
+    for (const flush of flushes.splice(0)) flush();
+    await expect(broken).rejects.toThrow();
+    expect((await fine).body).toBe('fine');
+  });
+
+  it('answers with the default scheduler while the test fakes every timer, setImmediate included', async () => {
+    const door = createNodeListener(() => ok('answered'), 1024);
+    const url = await door.listen();
+    closers.push(() => door.close());
+    vi.useFakeTimers();
+    expect(setImmediate).toHaveProperty('clock');
+    expect((await send(`${url}/`)).body).toBe('answered');
+  });
+
+  it('writes each answer at once without a scheduler', async () => {
+    const url = await listening(() => ok('now'), undefined);
+    expect((await send(`${url}/`)).body).toBe('now');
+  });
+});
+
+describe('the scheduler the door starts with', () => {
+  it("is node's setImmediate as found at load, unless that was already a fake timer", async () => {
+    let ran = 0;
+    const real = checkScheduler(setImmediate);
+    expect(real).toBeTypeOf('function');
+    await new Promise<void>((resolve) =>
+      real?.(() => {
+        ran++;
+        resolve();
+      }),
+    );
+    expect(ran).toBe(1);
+    // @sinonjs/fake-timers (vitest's fake timers) marks the functions it installs with their clock.
+    const fake = Object.assign(() => {}, { clock: {} });
+    expect(checkScheduler(fake)).toBeUndefined();
+    expect(checkScheduler(undefined)).toBeUndefined();
+  });
+});
