@@ -1,7 +1,9 @@
 // Throughput of the mock over HTTP next to bare node:http servers (the ceilings) and Prism 5.14 (`prism mock`),
 // each server in its own process, autocannon in this one, 50 connections, rows taking turns over several
 // rounds. Prints a Markdown table of medians. BENCH_PRISM=0 leaves Prism out; BENCH_BASELINE_MOCK, the path
-// of another build's dist/index.js (e.g. a worktree of main), adds its rows, interleaved with this build's.
+// of another build's dist/index.js (e.g. a worktree of main), adds its rows, interleaved with this build's;
+// BENCH_BATCHED_CEILINGS=1 adds both ceilings again, sending their answers once per event-loop turn as the
+// mock's door does, to show how much of the gap to the ceilings is the mock's own work.
 import { fork, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +13,7 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const rounds = Number(process.env.BENCH_THROUGHPUT_ROUNDS ?? 3);
 const withPrism = process.env.BENCH_PRISM !== '0';
 const baselineModule = process.env.BENCH_BASELINE_MOCK;
+const withBatchedCeilings = process.env.BENCH_BATCHED_CEILINGS === '1';
 const connections = 50;
 const here = (/** @type {string} */ path) => fileURLToPath(new URL(path, import.meta.url));
 const createBody = JSON.stringify({ prompt: 'a red fox in fresh snow', n: 1, aspect_ratio: '1:1' });
@@ -100,11 +103,18 @@ const median = (/** @type {number[]} */ values) =>
 // minutes apart measured the drift as much as the servers.
 const bare = await startNode('./servers/bare-http.mjs');
 const bareJson = await startNode('./servers/bare-http-json.mjs');
+const batchedEnv = { BENCH_BARE_BATCHED: '1' };
+const bareBatched = withBatchedCeilings ? await startNode('./servers/bare-http.mjs', batchedEnv) : undefined;
+const bareJsonBatched = withBatchedCeilings
+  ? await startNode('./servers/bare-http-json.mjs', batchedEnv)
+  : undefined;
 const mock = await startNode('./servers/mock.mjs');
 const baseline = baselineModule
   ? await startNode('./servers/mock.mjs', { BENCH_MOCK_MODULE: baselineModule })
   : undefined;
 const prism = withPrism ? await startPrism() : undefined;
+const batchedCeiling = 'bare node:http, fixed JSON, answers batched per loop turn';
+const batchedCreateCeiling = 'bare node:http, read + JSON.parse body, answers batched per loop turn';
 const prismAuth = { authorization: 'Bearer x', 'content-type': 'application/json' };
 /**
  * @param {string} label
@@ -135,6 +145,9 @@ const mockRow = (label, server, kind) => {
 /** @type {Row[]} */
 const rows = /** @type {RowSpec[]} */ ([
   { name: 'bare node:http, fixed JSON (ceiling)', server: bare, options: { url: `${bare.url}/` } },
+  ...(bareBatched
+    ? [{ name: batchedCeiling, server: bareBatched, options: { url: `${bareBatched.url}/` } }]
+    : []),
   mockRow('klingkit mock', mock, 'query'),
   ...(baseline ? [mockRow('baseline mock', baseline, 'query')] : []),
   {
@@ -147,6 +160,20 @@ const rows = /** @type {RowSpec[]} */ ([
       body: createBody,
     },
   },
+  ...(bareJsonBatched
+    ? [
+        {
+          name: batchedCreateCeiling,
+          server: bareJsonBatched,
+          options: {
+            url: `${bareJsonBatched.url}/`,
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: createBody,
+          },
+        },
+      ]
+    : []),
   mockRow('klingkit mock', mock, 'create'),
   ...(baseline ? [mockRow('baseline mock', baseline, 'create')] : []),
   ...(prism
@@ -194,7 +221,8 @@ for (let round = 1; round <= rounds; round++) {
     process.stderr.write(`round ${round}/${rounds}: ${row.name}: ${run.rps} req/s${cpu}\n`);
   }
 }
-for (const server of [bare, bareJson, mock, baseline, prism]) server?.child.kill();
+for (const server of [bare, bareJson, bareBatched, bareJsonBatched, mock, baseline, prism])
+  server?.child.kill();
 
 const summary = Object.fromEntries(
   rows.map((row) => {
@@ -240,6 +268,14 @@ for (const label of ['klingkit mock', ...(baseline ? ['baseline mock'] : [])]) {
   console.log(
     `${label}: create vs bare node:http reading and parsing the body: ${ratio(create, createCeiling)}x (by CPU per request ${cpuRatio(create, createCeiling)}x)`,
   );
+  if (withBatchedCeilings) {
+    console.log(
+      `${label}: query vs bare node:http batching its answers: ${ratio(query, batchedCeiling)}x (by CPU per request ${cpuRatio(query, batchedCeiling)}x)`,
+    );
+    console.log(
+      `${label}: create vs bare node:http reading and parsing the body, batching its answers: ${ratio(create, batchedCreateCeiling)}x (by CPU per request ${cpuRatio(create, batchedCreateCeiling)}x)`,
+    );
+  }
   if (prism) {
     console.log(
       `${label}: query vs Prism: ${ratio(`${label}: query by id`, 'Prism 5.14 mock: query by id')}x`,

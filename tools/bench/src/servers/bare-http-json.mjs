@@ -1,7 +1,7 @@
 // The create ceiling: a node:http server that reads the whole request body and parses it as JSON, as any
 // server taking a JSON create must, then answers a fixed JSON body. What a create costs beyond this is the
 // mock's own work (validation, the task, its answer).
-import { fixedAnswer, serve } from './bare.mjs';
+import { answer, fixedAnswer, serve } from './bare.mjs';
 
 const body = fixedAnswer('submitted');
 serve((request, response) => {
@@ -10,7 +10,6 @@ serve((request, response) => {
   request.on('data', (chunk) => chunks.push(chunk));
   request.on('end', () => {
     const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    response.writeHead(parsed === undefined ? 500 : 200, { 'content-type': 'application/json' });
-    response.end(body);
+    answer(response, parsed === undefined ? 500 : 200, body);
   });
 });
