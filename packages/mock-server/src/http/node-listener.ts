@@ -221,7 +221,8 @@ function rawHeader(raw: string[], name: string): string | null {
   let value: string | null = null;
   for (let i = 0; i < raw.length; i += 2) {
     const key = raw[i] as string;
-    if (key.length === name.length && key.toLowerCase() === name) {
+    // Most clients send their header names in lower case: compare as sent before lowering a copy.
+    if (key === name || (key.length === name.length && key.toLowerCase() === name)) {
       value = value === null ? (raw[i + 1] as string) : `${value}, ${raw[i + 1]}`;
     }
   }
@@ -229,7 +230,8 @@ function rawHeader(raw: string[], name: string): string | null {
 }
 
 function readBody(incoming: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  const declared = Number(incoming.headers['content-length'] ?? 0);
+  // From the raw list: `incoming.headers` would build node's whole header object for this one value.
+  const declared = Number(rawHeader(incoming.rawHeaders, 'content-length') ?? 0);
   if (declared > limit) return Promise.resolve(undefined);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];

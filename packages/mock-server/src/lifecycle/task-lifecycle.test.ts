@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { taskRecord } from '../../test/fixtures/task-record.js';
 import type { TaskRecord } from '../store/task-record.js';
 import { createClock } from './clock.js';
@@ -67,5 +67,43 @@ describe('the task lifecycle', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('the lifecycle timer', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.restoreAllMocks();
+  });
+
+  it('moves tasks on time with no request ticking it, through queued and running tasks', () => {
+    vi.useFakeTimers({ now: 0 });
+    const clock = createClock(() => Date.now());
+    const changes: string[] = [];
+    const lifecycle = createTaskLifecycle({
+      clock,
+      onChange: (record) => changes.push(`${record.taskId}:${record.status}@${Date.now()}`),
+    });
+    lifecycle.start(task('a', 10, 50, false));
+    lifecycle.start(task('b', 30, 40, true));
+    vi.advanceTimersByTime(100);
+    expect(changes).toEqual(['a:processing@10', 'b:processing@30', 'b:failed@40', 'a:succeed@50']);
+    lifecycle.stop();
+  });
+
+  it('arms a timer per firing, not per request: ticks that move the queue on leave the armed timer', () => {
+    vi.useFakeTimers({ now: 0 });
+    const armed = vi.spyOn(globalThis, 'setTimeout');
+    let now = 0;
+    const clock = createClock(() => now);
+    const lifecycle = createTaskLifecycle({ clock, onChange: () => {} });
+    // A busy mock: a create every 0.1 ms, each task queued 10 ms and running 40 ms, a tick per request.
+    for (let i = 0; i < 2000; i++) {
+      now += 0.1;
+      lifecycle.tick();
+      lifecycle.start(task(String(i), now + 10, now + 50, false));
+    }
+    expect(armed.mock.calls.length).toBeLessThanOrEqual(2);
+    lifecycle.stop();
   });
 });

@@ -12,22 +12,35 @@ import type { Clock } from './clock.js';
  */
 export function createTaskLifecycle(options: { clock: Clock; onChange: (record: TaskRecord) => void }) {
   const due = new FlatQueue<TaskRecord>();
+  /** When the first queued transition is due (mock clock); a tick before then has nothing to do. */
+  let nextDue = Number.POSITIVE_INFINITY;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  let timerDue = Number.POSITIVE_INFINITY;
+  /** When the armed timer is due (mock clock), or infinity without one. */
+  let timerAt = Number.POSITIVE_INFINITY;
 
-  const setTimer = (at: number) => {
-    if (at === timerDue) return;
+  /**
+   * Makes sure a timer fires no later than `at`. A timer already armed for earlier stays: when it fires, the
+   * tick arms the next one. Re-arming for every change of the queue's head cost a clearTimeout and a new
+   * setTimeout per request under load, where every request's tick moves the head on.
+   */
+  const arm = (at: number) => {
+    if (at >= timerAt) return;
     if (timer) clearTimeout(timer);
-    timer = undefined;
-    timerDue = at;
-    if (at === Number.POSITIVE_INFINITY) return;
-    timer = setTimeout(tick, Math.max(0, at - options.clock.now()));
+    timerAt = at;
+    timer = setTimeout(fired, Math.max(0, at - options.clock.now()));
     timer.unref?.();
   };
 
+  function fired() {
+    timer = undefined;
+    timerAt = Number.POSITIVE_INFINITY;
+    tick();
+    arm(nextDue);
+  }
+
   function tick() {
     const now = options.clock.now();
-    if (now < timerDue) return;
+    if (now < nextDue) return;
     while ((due.peekValue() ?? Number.POSITIVE_INFINITY) <= now) {
       const record = due.pop() as TaskRecord;
       if (record.status === 'submitted') {
@@ -43,20 +56,23 @@ export function createTaskLifecycle(options: { clock: Clock; onChange: (record: 
       record.updatedAt = record.endsAt;
       options.onChange(record);
     }
-    setTimer(due.peekValue() ?? Number.POSITIVE_INFINITY);
+    nextDue = due.peekValue() ?? Number.POSITIVE_INFINITY;
+    arm(nextDue);
   }
 
   return {
     /** Starts a new task's lifecycle (it is `submitted` now). */
     start(record: TaskRecord) {
       due.push(record, record.processingAt);
-      if (record.processingAt < timerDue) setTimer(record.processingAt);
+      if (record.processingAt < nextDue) nextDue = record.processingAt;
+      arm(record.processingAt);
     },
     tick,
     stop() {
       if (timer) clearTimeout(timer);
       timer = undefined;
-      timerDue = Number.POSITIVE_INFINITY;
+      timerAt = Number.POSITIVE_INFINITY;
+      nextDue = Number.POSITIVE_INFINITY;
       due.clear();
     },
   };
