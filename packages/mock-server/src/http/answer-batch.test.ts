@@ -1,5 +1,7 @@
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { send } from '../../test/fixtures/loopback-http.js';
+import { within } from '../../test/fixtures/safety-net.js';
 import { checkScheduler } from './answer-batch.js';
 import type { MockRequest, MockResponse } from './mock-request.js';
 import { createNodeListener } from './node-listener.js';
@@ -74,11 +76,31 @@ describe('answers written once per event-loop turn', () => {
     }
   });
 
-  it('drops a connection at once when the answer says so, without waiting for the flush', async () => {
+  it('drops a connection in turn: an answer pipelined before it on the connection still goes out', async () => {
     const { schedule, flushes } = manualScheduler();
-    const url = await listening(() => ({ status: 0, headers: {}, body: '', drop: true }), schedule);
-    await expect(send(`${url}/dropped`)).rejects.toThrow();
-    expect(flushes).toEqual([]);
+    let seen = 0;
+    let bothSeen: () => void = () => {};
+    const both = new Promise<void>((resolve) => {
+      bothSeen = resolve;
+    });
+    const url = await listening((request) => {
+      if (++seen === 2) bothSeen();
+      return request.path === '/drop' ? { status: 0, headers: {}, body: '', drop: true } : ok('first');
+    }, schedule);
+    const { port } = new URL(url);
+    const socket = connect(Number(port), '127.0.0.1');
+    let received = '';
+    socket.on('data', (chunk) => {
+      received += chunk;
+    });
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.write('GET /first HTTP/1.1\r\nhost: x\r\n\r\nGET /drop HTTP/1.1\r\nhost: x\r\n\r\n');
+    await within(5000, 'both requests reaching the door', both);
+    expect(flushes.length).toBe(1);
+    (flushes.shift() as () => void)();
+    await within(5000, 'the dropped connection closing', closed);
+    expect(received.split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
+    expect(received.endsWith('first')).toBe(true);
   });
 
   it('closes the connection of an answer node refuses to write, and still writes the rest of the batch', async () => {

@@ -37,12 +37,11 @@ export function createAnswerBatch(schedule: FlushScheduler | undefined) {
      * unreadable request), so a pipelined request's answer still comes first.
      */
     flush,
-    /** Sends `answer` on `outgoing` with the batch of this turn, or drops the connection now when asked. */
+    /**
+     * Sends `answer` on `outgoing` with the batch of this turn. A dropped connection waits its turn too: an
+     * answer to a request pipelined before it on the same connection is written first.
+     */
     add(outgoing: ServerResponse, answer: MockResponse): void {
-      if (answer.drop) {
-        outgoing.socket?.destroy();
-        return;
-      }
       if (schedule === undefined) {
         write(outgoing, answer);
         return;
@@ -54,6 +53,12 @@ export function createAnswerBatch(schedule: FlushScheduler | undefined) {
 }
 
 function write(outgoing: ServerResponse, answer: MockResponse): void {
+  // The response's own destroy: a response queued behind a pipelined one has no socket yet, and node closes
+  // the connection once that one is written and the socket is this response's.
+  if (answer.drop) {
+    outgoing.destroy();
+    return;
+  }
   // The client may have gone while the answer waited: nothing to write to.
   if (outgoing.destroyed) return;
   // Headers as one flat list in one writeHead: no setHeader calls (each moves node onto its slow header
