@@ -19,11 +19,11 @@ describe('generated types', () => {
 });
 
 describe('staleDiff', () => {
-  it('is empty for equal texts, and otherwise one hunk with three lines of context, the committed side -', () => {
+  it('is empty for equal texts, and otherwise a hunk per change with three lines of context, the committed side -', () => {
     expect(staleDiff('a\nb\n', 'a\nb\n')).toBe('');
-    expect(
-      staleDiff('1\n2\n3\n4\n5\n6\n7\n8\n9\n', '1\n2\n3\n4\nFIVE\n6\n7\n8\n9\n', { label: 'x.ts' }),
-    ).toBe(
+    const lines = Array.from({ length: 15 }, (_, i) => `${i + 1}`);
+    const edited = lines.map((line) => (line === '5' ? 'FIVE' : line === '14' ? 'X' : line));
+    expect(staleDiff(`${lines.join('\n')}\n`, `${edited.join('\n')}\n`, { label: 'x.ts' })).toBe(
       [
         '--- x.ts (committed)',
         '+++ x.ts (generated from the spec)',
@@ -36,15 +36,30 @@ describe('staleDiff', () => {
         ' 6',
         ' 7',
         ' 8',
+        '@@ -11,5 +11,5 @@',
+        ' 11',
+        ' 12',
+        ' 13',
+        '-14',
+        '+X',
+        ' 15',
       ].join('\n'),
     );
     // Any difference shows, a missing final newline too.
-    expect(staleDiff('a', 'a\n')).not.toBe('');
+    expect(staleDiff('a', 'a\n')).toContain('No newline at end of file');
   });
 
-  it('stops after maxLines lines of the hunk and says how many more there were', () => {
+  it('stops after maxLines lines below the header and says how many more there were', () => {
     const diff = staleDiff('x\n'.repeat(5), 'y\n'.repeat(50), { maxLines: 6 }).split('\n');
-    expect(diff.slice(3)).toEqual(['-x', '-x', '-x', '-x', '-x', '+y', '... 50 more lines of this diff']);
+    expect(diff.slice(2)).toEqual([
+      '@@ -1,5 +1,50 @@',
+      '-x',
+      '-x',
+      '-x',
+      '-x',
+      '-x',
+      '... 50 more lines of this diff',
+    ]);
   });
 });
 
@@ -87,9 +102,10 @@ describe('codegen --check', () => {
       expect(enumsHunk).toContain(`-${changed.replace('"kling-v1-5",', '"kling-v1-6",')}`);
       expect(enumsHunk).toContain(`+${changed}`);
       const codesHunk = hunkOf('src/generated/error-codes.ts');
-      expect(codesHunk).toHaveLength(41);
-      expect(codesHunk.slice(0, 40).every((line) => /^[-+ ]/.test(line))).toBe(true);
-      expect(codesHunk[40]).toMatch(/^\.\.\. \d+ more lines of this diff$/);
+      // 40 lines below the header: the hunk's @@ line and 39 of its lines, then how many more.
+      expect(codesHunk).toHaveLength(40);
+      expect(codesHunk.slice(0, 39).every((line) => /^[-+ ]/.test(line))).toBe(true);
+      expect(codesHunk[39]).toMatch(/^\.\.\. \d+ more lines of this diff$/);
     } finally {
       await rm(copy, { recursive: true, force: true });
     }
