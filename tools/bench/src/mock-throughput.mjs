@@ -113,6 +113,8 @@ const baseline = baselineModule
   ? await startNode('./servers/mock.mjs', { BENCH_MOCK_MODULE: baselineModule })
   : undefined;
 const prism = withPrism ? await startPrism() : undefined;
+const ceiling = 'bare node:http, fixed JSON (ceiling)';
+const createCeiling = 'bare node:http, read + JSON.parse body (create ceiling)';
 const batchedCeiling = 'bare node:http, fixed JSON, answers batched per loop turn';
 const batchedCreateCeiling = 'bare node:http, read + JSON.parse body, answers batched per loop turn';
 const prismAuth = { authorization: 'Bearer x', 'content-type': 'application/json' };
@@ -141,39 +143,33 @@ const mockRow = (label, server, kind) => {
         },
       };
 };
+/**
+ * A create ceiling's row: the mock's create body, posted to a bare server.
+ * @param {string} name
+ * @param {Server} server
+ * @returns {RowSpec}
+ */
+const createCeilingRow = (name, server) => ({
+  name,
+  server,
+  options: {
+    url: `${server.url}/`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: createBody,
+  },
+});
 // Each ceiling next to the rows measured against it, and a baseline build next to this one.
 /** @type {Row[]} */
 const rows = /** @type {RowSpec[]} */ ([
-  { name: 'bare node:http, fixed JSON (ceiling)', server: bare, options: { url: `${bare.url}/` } },
+  { name: ceiling, server: bare, options: { url: `${bare.url}/` } },
   ...(bareBatched
     ? [{ name: batchedCeiling, server: bareBatched, options: { url: `${bareBatched.url}/` } }]
     : []),
   mockRow('klingkit mock', mock, 'query'),
   ...(baseline ? [mockRow('baseline mock', baseline, 'query')] : []),
-  {
-    name: 'bare node:http, read + JSON.parse body (create ceiling)',
-    server: bareJson,
-    options: {
-      url: `${bareJson.url}/`,
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: createBody,
-    },
-  },
-  ...(bareJsonBatched
-    ? [
-        {
-          name: batchedCreateCeiling,
-          server: bareJsonBatched,
-          options: {
-            url: `${bareJsonBatched.url}/`,
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: createBody,
-          },
-        },
-      ]
-    : []),
+  createCeilingRow(createCeiling, bareJson),
+  ...(bareJsonBatched ? [createCeilingRow(batchedCreateCeiling, bareJsonBatched)] : []),
   mockRow('klingkit mock', mock, 'create'),
   ...(baseline ? [mockRow('baseline mock', baseline, 'create')] : []),
   ...(prism
@@ -257,8 +253,6 @@ for (const [name, r] of Object.entries(summary))
 /** `a`'s throughput as a share of `b`'s if both were held to the same CPU: `b`'s CPU per request over `a`'s. */
 const cpuRatio = (/** @type {string} */ a, /** @type {string} */ b) =>
   (Number(summary[b]?.cpu) / Number(summary[a]?.cpu)).toFixed(2);
-const ceiling = 'bare node:http, fixed JSON (ceiling)';
-const createCeiling = 'bare node:http, read + JSON.parse body (create ceiling)';
 for (const label of ['klingkit mock', ...(baseline ? ['baseline mock'] : [])]) {
   const query = `${label}: query by id`;
   const create = `${label}: create (full validation)`;

@@ -35,20 +35,30 @@ async function listening(
   return url;
 }
 
+/** A door answering with `answer`, and a promise kept once `count` requests have reached it. */
+async function doorSeeing(
+  count: number,
+  answer: (request: MockRequest) => MockResponse,
+  schedule: (flush: () => void) => void,
+) {
+  let seen = 0;
+  let allSeen: () => void = () => {};
+  const reached = new Promise<void>((resolve) => {
+    allSeen = resolve;
+  });
+  const url = await listening((request) => {
+    if (++seen === count) allSeen();
+    return answer(request);
+  }, schedule);
+  return { url, reached: within(5000, `${count} requests reaching the door`, reached) };
+}
+
 describe('answers written once per event-loop turn', () => {
   it('holds the answers of one turn until the flush, then writes them all, each to its own client', async () => {
     const { schedule, flushes } = manualScheduler();
-    let seen = 0;
-    let allSeen: () => void = () => {};
-    const three = new Promise<void>((resolve) => {
-      allSeen = resolve;
-    });
-    const url = await listening((request) => {
-      if (++seen === 3) allSeen();
-      return ok(`answer to ${request.path}`);
-    }, schedule);
+    const { url, reached } = await doorSeeing(3, (request) => ok(`answer to ${request.path}`), schedule);
     const answers = Promise.all(['/a', '/b', '/c'].map((path) => send(`${url}${path}`)));
-    await three;
+    await reached;
     // All three answers wait for one flush (the first answer asked for it); written one by one, none would.
     expect(flushes.length).toBe(1);
     (flushes.shift() as () => void)();
@@ -78,15 +88,12 @@ describe('answers written once per event-loop turn', () => {
 
   it('drops a connection in turn: an answer pipelined before it on the connection still goes out', async () => {
     const { schedule, flushes } = manualScheduler();
-    let seen = 0;
-    let bothSeen: () => void = () => {};
-    const both = new Promise<void>((resolve) => {
-      bothSeen = resolve;
-    });
-    const url = await listening((request) => {
-      if (++seen === 2) bothSeen();
-      return request.path === '/drop' ? { status: 0, headers: {}, body: '', drop: true } : ok('first');
-    }, schedule);
+    const { url, reached } = await doorSeeing(
+      2,
+      (request) =>
+        request.path === '/drop' ? { status: 0, headers: {}, body: '', drop: true } : ok('first'),
+      schedule,
+    );
     const { port } = new URL(url);
     const socket = connect(Number(port), '127.0.0.1');
     let received = '';
@@ -95,7 +102,7 @@ describe('answers written once per event-loop turn', () => {
     });
     const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
     socket.write('GET /first HTTP/1.1\r\nhost: x\r\n\r\nGET /drop HTTP/1.1\r\nhost: x\r\n\r\n');
-    await within(5000, 'both requests reaching the door', both);
+    await reached;
     expect(flushes.length).toBe(1);
     (flushes.shift() as () => void)();
     await within(5000, 'the dropped connection closing', closed);
@@ -105,21 +112,18 @@ describe('answers written once per event-loop turn', () => {
 
   it('closes the connection of an answer node refuses to write, and still writes the rest of the batch', async () => {
     const { schedule, flushes } = manualScheduler();
-    let seen = 0;
-    let bothSeen: () => void = () => {};
-    const both = new Promise<void>((resolve) => {
-      bothSeen = resolve;
-    });
-    const url = await listening((request) => {
-      if (++seen === 2) bothSeen();
-      // A header value with a line break: node refuses it rather than split the header.
-      return request.path === '/broken'
-        ? { status: 200, headers: { 'x-broken': 'a\r\nb' }, body: 'never' }
-        : ok('fine');
-    }, schedule);
+    // A header value with a line break: node refuses it rather than split the header.
+    const { url, reached } = await doorSeeing(
+      2,
+      (request) =>
+        request.path === '/broken'
+          ? { status: 200, headers: { 'x-broken': 'a\r\nb' }, body: 'never' }
+          : ok('fine'),
+      schedule,
+    );
     const broken = send(`${url}/broken`);
     const fine = send(`${url}/fine`);
-    await both;
+    await reached;
     for (const flush of flushes.splice(0)) flush();
     await expect(broken).rejects.toThrow();
     expect((await fine).body).toBe('fine');
