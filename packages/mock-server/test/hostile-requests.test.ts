@@ -367,17 +367,26 @@ describe('malformed requests are 4xx, never 5xx', () => {
     await expectServing(mock);
   });
 
-  it('answers a request before the 400 for an unreadable one pipelined after it on the same connection', async () => {
+  it('answers the requests before an unreadable one pipelined on the same connection, a create too, then 400s', async () => {
     const { url, port } = await listening();
-    // Answers leave once per event-loop turn; the door writes those waiting before it answers the broken one.
+    // The door waits for the answers in progress (a create's waits for its body) before it answers the broken
+    // request: the create's task exists, so its client must learn its id.
+    const body = JSON.stringify({ prompt: 'a red fox' });
     const exchange = await rawExchange(
       port,
-      'GET /nothing-here HTTP/1.1\r\nhost: x\r\n\r\nNOT HTTP AT ALL\r\n\r\n',
+      'GET /nothing-here HTTP/1.1\r\nhost: x\r\n\r\n' +
+        `POST /v1/images/generations HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${TENANT_A}\r\n` +
+        `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}` +
+        'NOT HTTP AT ALL\r\n\r\n',
     );
-    expect(exchange.statusLine).toBe('HTTP/1.1 404 Not Found');
-    const statusLines = exchange.body.match(/HTTP\/1\.1 \d{3} [^\r]*/g);
-    expect(statusLines).toEqual(['HTTP/1.1 400 Bad Request']);
-    expect(exchange.body).toContain('"code":1203');
+    const whole = `${exchange.statusLine}\r\n${exchange.body}`;
+    expect(whole.match(/HTTP\/1\.1 \d{3} [^\r]*/g)).toEqual([
+      'HTTP/1.1 404 Not Found',
+      'HTTP/1.1 200 OK',
+      'HTTP/1.1 400 Bad Request',
+    ]);
+    expect(whole).toContain('"code":1203');
+    expect(whole).toMatch(/"task_id":"\d+"/);
     await expectServing(url);
   });
 

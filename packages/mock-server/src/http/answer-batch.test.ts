@@ -138,8 +138,14 @@ describe('answers written once per event-loop turn', () => {
     expect((await send(`${url}/`)).body).toBe('answered');
   });
 
-  it('writes each answer at once without a scheduler', async () => {
-    const url = await listening(() => ok('now'), undefined);
+  it('writes each answer at once without a scheduler, closing the connection of one node refuses', async () => {
+    const url = await listening(
+      (request) =>
+        request.path === '/broken' ? { status: 200, headers: { 'x-broken': 'a\r\nb' }, body: '' } : ok('now'),
+      undefined,
+    );
+    expect((await send(`${url}/`)).body).toBe('now');
+    await expect(send(`${url}/broken`)).rejects.toThrow();
     expect((await send(`${url}/`)).body).toBe('now');
   });
 });

@@ -21,35 +21,33 @@ export function createAnswerBatch(schedule: FlushScheduler | undefined) {
     const batch = pending;
     pending = [];
     for (let i = 0; i < batch.length; i += 2) {
-      const outgoing = batch[i] as ServerResponse;
-      // One answer node refuses to write must not hold the others: its connection is closed instead.
-      try {
-        write(outgoing, batch[i + 1] as MockResponse);
-      } catch {
-        outgoing.destroy();
-      }
+      writeOrClose(batch[i] as ServerResponse, batch[i + 1] as MockResponse);
     }
   };
 
   return {
-    /**
-     * Writes every waiting answer now: before the door writes into a connection itself (the 400 after an
-     * unreadable request), so a pipelined request's answer still comes first.
-     */
-    flush,
     /**
      * Sends `answer` on `outgoing` with the batch of this turn. A dropped connection waits its turn too: an
      * answer to a request pipelined before it on the same connection is written first.
      */
     add(outgoing: ServerResponse, answer: MockResponse): void {
       if (schedule === undefined) {
-        write(outgoing, answer);
+        writeOrClose(outgoing, answer);
         return;
       }
       pending.push(outgoing, answer);
       if (pending.length === 2) schedule(flush);
     },
   };
+}
+
+/** One answer node refuses to write must not hold the others, nor crash the mock: its connection closes. */
+function writeOrClose(outgoing: ServerResponse, answer: MockResponse): void {
+  try {
+    write(outgoing, answer);
+  } catch {
+    outgoing.destroy();
+  }
 }
 
 function write(outgoing: ServerResponse, answer: MockResponse): void {

@@ -84,10 +84,9 @@ export function createNodeListener(
       });
       started.on('request', listener);
       started.keepAliveTimeout = 5000;
-      started.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
-        answers.flush();
-        answerUnreadable(error, socket, { headersTimeout, requestTimeout });
-      });
+      started.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) =>
+        afterAnswers(socket, () => answerUnreadable(error, socket, { headersTimeout, requestTimeout })),
+      );
       await new Promise<void>((resolve, reject) => {
         started.once('error', reject);
         started.listen(options.port ?? 0, host, () => {
@@ -118,6 +117,30 @@ export function createNodeListener(
 }
 
 /**
+ * Runs `then` once the connection has no answer in progress to a request that arrived whole: requests read
+ * before an unreadable one on the same connection (pipelined) are answered first, a create included, whose
+ * task exists by then. node keeps
+ * the answer in progress on the socket (`_httpMessage`, which its own clientError handling reads too) and
+ * moves the next queued answer there when one finishes.
+ */
+function afterAnswers(socket: Duplex, then: () => void): void {
+  const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
+  // An answer whose request has not fully arrived is the refused request's own (a body that timed out):
+  // it will never come, so the refusal goes out now.
+  if (!inFlight || inFlight.writableFinished || !inFlight.req.complete) {
+    then();
+    return;
+  }
+  const next = () => {
+    inFlight.off('finish', next);
+    inFlight.off('close', next);
+    afterAnswers(socket, then);
+  };
+  inFlight.on('finish', next);
+  inFlight.on('close', next);
+}
+
+/**
  * Requests node's parser refuses (headers over its 16 KB limit, broken request lines) would get a bare
  * 400 or 431 without a body, and a client too slow to send its request a bare 408; answer them in the
  * platform envelope like every other unreadable request, then close the connection.
@@ -128,8 +151,8 @@ function answerUnreadable(
   limits: { headersTimeout: number; requestTimeout: number },
 ): void {
   // node itself also refrains from writing into an answer that has started; the door writes each answer
-  // whole (writeHead and end at once) and has just written those that waited, so whatever it sent is
-  // complete and this one follows it.
+  // whole (writeHead and end at once) and has waited for those in progress, so whatever it sent is complete
+  // and this one follows it.
   if (!socket.writable || error.code === 'ECONNRESET') {
     socket.destroy();
     return;

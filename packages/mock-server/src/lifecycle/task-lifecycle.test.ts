@@ -72,8 +72,9 @@ describe('the task lifecycle', () => {
 
 describe('the lifecycle timer', () => {
   afterEach(() => {
-    vi.useRealTimers();
+    // The spy first: restored after the clock, it would put the fake setTimeout back.
     vi.restoreAllMocks();
+    vi.useRealTimers();
   });
 
   it('moves tasks on time with no request ticking it, through queued and running tasks', () => {
@@ -104,6 +105,27 @@ describe('the lifecycle timer', () => {
       lifecycle.start(task(String(i), now + 10, now + 50, false));
     }
     expect(armed.mock.calls.length).toBeLessThanOrEqual(2);
+    lifecycle.stop();
+  });
+
+  it('moves a task due in weeks on time, with a handful of timers (node caps a delay at about 24.8 days)', () => {
+    vi.useFakeTimers({ now: 0 });
+    const armed = vi.spyOn(globalThis, 'setTimeout');
+    const clock = createClock(() => Date.now());
+    const changes: string[] = [];
+    const lifecycle = createTaskLifecycle({
+      clock,
+      onChange: (record) => changes.push(`${record.status}@${Date.now()}`),
+    });
+    const day = 86_400_000;
+    lifecycle.start(task('far', 10, 30 * day, false));
+    vi.advanceTimersByTime(20);
+    // Checked before the long wait: uncapped, node (and the fake clock) would fire it every millisecond.
+    expect(armed.mock.calls.map(([, delay]) => delay)).toEqual([10, 2 ** 31 - 1]);
+    vi.advanceTimersByTime(31 * day);
+    expect(changes).toEqual(['processing@10', `succeed@${30 * day}`]);
+    expect(armed.mock.calls.every(([, delay]) => (delay ?? 0) <= 2 ** 31 - 1)).toBe(true);
+    expect(armed.mock.calls.length).toBeLessThanOrEqual(4);
     lifecycle.stop();
   });
 });

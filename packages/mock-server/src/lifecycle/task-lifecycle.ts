@@ -10,6 +10,9 @@ import type { Clock } from './clock.js';
  * due: scanning every active task made each tick cost as much as the number of running tasks (thousands
  * under load, tens of thousands with the realistic profile).
  */
+/** The longest delay node's timers take: 2^31 - 1 ms, about 24.8 days. */
+const LONGEST_DELAY_MS = 2 ** 31 - 1;
+
 export function createTaskLifecycle(options: { clock: Clock; onChange: (record: TaskRecord) => void }) {
   const due = new FlatQueue<TaskRecord>();
   /** When the first queued transition is due (mock clock); a tick before then has nothing to do. */
@@ -27,7 +30,9 @@ export function createTaskLifecycle(options: { clock: Clock; onChange: (record: 
     if (at >= timerAt) return;
     if (timer) clearTimeout(timer);
     timerAt = at;
-    timer = setTimeout(fired, Math.max(0, at - options.clock.now()));
+    // node runs a longer delay after 1 ms (with a warning): a task due in weeks (a seeded one) would
+    // re-arm every millisecond. Capped, the timer fires early, finds nothing due and arms again.
+    timer = setTimeout(fired, Math.min(LONGEST_DELAY_MS, Math.max(0, at - options.clock.now())));
     timer.unref?.();
   };
 
