@@ -119,9 +119,8 @@ export function createNodeListener(
 /**
  * Runs `then` once the connection has no answer in progress to a request that arrived whole: requests read
  * before an unreadable one on the same connection (pipelined) are answered first, a create included, whose
- * task exists by then. node keeps
- * the answer in progress on the socket (`_httpMessage`, which its own clientError handling reads too) and
- * moves the next queued answer there when one finishes.
+ * task exists by then. node keeps the answer in progress on the socket (`_httpMessage`, which its own
+ * clientError handling reads too) and moves the next queued answer there when one finishes.
  */
 function afterAnswers(socket: Duplex, then: () => void): void {
   const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;

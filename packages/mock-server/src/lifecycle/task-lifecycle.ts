@@ -2,6 +2,9 @@ import FlatQueue from 'flatqueue';
 import type { TaskRecord } from '../store/task-record.js';
 import type { Clock } from './clock.js';
 
+/** The longest delay node's timers take: 2^31 - 1 ms, about 24.8 days. */
+const LONGEST_DELAY_MS = 2 ** 31 - 1;
+
 /**
  * Moves tasks through `submitted -> processing -> succeed | failed` as the mock clock passes their planned
  * times. State is materialized on every `tick()`: before each request, when the clock is advanced, and by a
@@ -10,9 +13,6 @@ import type { Clock } from './clock.js';
  * due: scanning every active task made each tick cost as much as the number of running tasks (thousands
  * under load, tens of thousands with the realistic profile).
  */
-/** The longest delay node's timers take: 2^31 - 1 ms, about 24.8 days. */
-const LONGEST_DELAY_MS = 2 ** 31 - 1;
-
 export function createTaskLifecycle(options: { clock: Clock; onChange: (record: TaskRecord) => void }) {
   const due = new FlatQueue<TaskRecord>();
   /** When the first queued transition is due (mock clock); a tick before then has nothing to do. */
